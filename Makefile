@@ -1,0 +1,43 @@
+# arcbox front door. Every target does its own set-up (as root): a fresh Debian 12/13 host needs
+# nothing but `make test` or `make run`.
+SHELL := /bin/bash
+IMAGES ?= /var/lib/arcbox/images
+MVN := ./mvnw -B -q -ntp
+JAVA_ENV = JAVA_HOME="$$(scripts/find-jdk.sh)"
+
+.PHONY: all setup guest agent build test test-agent test-java bench run clean
+
+all: build
+
+setup:
+	@bash scripts/host-setup.sh
+
+agent: setup
+	@$(MAKE) -s -C guest/agent
+
+guest: agent
+	@bash guest/build-image.sh $(IMAGES)
+
+build: setup
+	@$(JAVA_ENV) $(MVN) -DskipTests install
+
+test-agent: setup
+	@$(MAKE) -s -C guest/agent test
+
+test-java: guest
+	@$(JAVA_ENV) ./mvnw -B -ntp -Darcbox.images=$(IMAGES) verify
+
+## all tests: the agent's hostile-input tests, then every Java test (real microVMs included)
+test: test-agent test-java
+
+## benchmarks (never part of make test): figures printed at the end
+bench: guest build
+	@$(JAVA_ENV) ./mvnw -B -ntp -q -pl bench -Darcbox.images=$(IMAGES) -Dsurefire.excludedGroups= -Dgroups=bench test
+
+## boot a microVM, run a command in it through the guest agent, stop it
+run: guest build
+	@$(JAVA_ENV) bin/arcbox-try $(IMAGES) uname -a
+
+clean:
+	@$(MAKE) -s -C guest/agent clean
+	@$(JAVA_ENV) $(MVN) clean
