@@ -1,0 +1,47 @@
+package dev.arcbox.core.driver;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a driver needs to cold-boot one VM, resolved by the caller: paths exist, names are
+ * final. The driver owns {@code runDir} (sockets, memory file, VMM logs) and removes it when the VM
+ * stops; {@code consoleLog} belongs to the caller.
+ *
+ * @param vmId short internal id, used to name host resources (at most 12 characters, [a-z0-9])
+ * @param runDir directory for the VMM's sockets and files; short, so socket paths fit in 108 bytes
+ * @param consoleLog file the guest serial console is appended to
+ * @param machine the machine's shape
+ * @param kernel uncompressed ELF kernel (vmlinux) or bzImage
+ * @param initrd initramfs holding the guest agent as /init
+ * @param kernelArgs extra kernel command line (the driver adds what its machine needs)
+ * @param disks block devices, in order
+ * @param nics network interfaces, in order
+ * @param agentPort name of the agent's virtio-serial port / vsock port as a string
+ * @param assetHashes content hashes of kernel, initrd and rootfs ({@code kernel}, {@code initrd},
+ *     {@code rootfs}), recorded in snapshots and checked on restore
+ */
+public record VmPlan(
+        String vmId,
+        Path runDir,
+        Path consoleLog,
+        MachinePlan machine,
+        Path kernel,
+        Path initrd,
+        String kernelArgs,
+        List<DiskPlan> disks,
+        List<NicPlan> nics,
+        String agentPort,
+        Map<String, String> assetHashes) {
+
+    public static final String DEFAULT_AGENT_PORT = "arcbox.agent";
+
+    public VmPlan {
+        disks = List.copyOf(disks);
+        nics = List.copyOf(nics);
+        assetHashes = Map.copyOf(assetHashes);
+        kernelArgs = kernelArgs == null ? "" : kernelArgs;
+        agentPort = agentPort == null ? DEFAULT_AGENT_PORT : agentPort;
+    }
+}
