@@ -1,0 +1,91 @@
+package dev.arcbox.driver.qemu;
+
+import dev.arcbox.core.driver.DiskPlan;
+import dev.arcbox.core.driver.NicPlan;
+import dev.arcbox.core.driver.VmPlan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The QEMU command line for one microVM: {@code -M microvm}, direct kernel boot, virtio-mmio
+ * devices, guest RAM in a file, the serial console appended to a file, QMP and the agent on Unix
+ * sockets. A pure function of its inputs, pinned by a golden test.
+ *
+ * @param plan the VM
+ * @param accelerator KVM or TCG (resolved, never AUTO)
+ * @param tscKhz the host TSC rate, needed by TCG guests that cannot calibrate on microvm
+ * @param memoryFile the file backing guest RAM
+ * @param sharedMemory share=on (live RAM on tmpfs) or share=off (a clone's private copy-on-write map)
+ * @param incoming start paused, waiting for {@code migrate-incoming}
+ */
+record QemuArgs(
+        VmPlan plan, Accelerator accelerator, long tscKhz, Path memoryFile, boolean sharedMemory, boolean incoming) {
+
+    static final String QMP_SOCKET = "qmp.sock";
+    static final String AGENT_SOCKET = "agent.sock";
+
+    /** Kernel parameters that shorten a microVM boot and keep its console quiet. */
+    private static final String FAST_BOOT = "console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off "
+            + "cryptomgr.notests i8042.noaux i8042.nokbd i8042.nopnp i8042.dumbkbd random.trust_cpu=on "
+            + "audit=0 no_timer_check";
+
+    List<String> command(Path binary) {
+        List<String> a = new ArrayList<>();
+        a.add(binary.toString());
+        a.addAll(List.of("-name", "arcbox-" + plan.vmId()));
+        a.addAll(List.of("-machine", "microvm,memory-backend=mem"));
+        a.addAll(List.of("-accel", accelerator == Accelerator.KVM ? "kvm" : "tcg"));
+        a.addAll(List.of("-cpu", accelerator == Accelerator.KVM ? "host" : "max"));
+        a.addAll(List.of("-m", plan.machine().memoryMib() + "M"));
+        a.addAll(List.of("-smp", Integer.toString(plan.machine().vcpus())));
+        a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + plan.machine().memoryMib() + "M,mem-path="
+                + opt(memoryFile) + ",share=" + (sharedMemory ? "on" : "off")));
+        a.addAll(List.of("-chardev", "file,id=console,path=" + opt(plan.consoleLog()) + ",append=on"));
+        a.addAll(List.of("-serial", "chardev:console"));
+        a.addAll(List.of("-qmp", "unix:" + opt(plan.runDir().resolve(QMP_SOCKET)) + ",server=on,wait=off"));
+        a.addAll(List.of("-kernel", plan.kernel().toString()));
+        a.addAll(List.of("-initrd", plan.initrd().toString()));
+        a.addAll(List.of("-append", kernelCommandLine()));
+        for (DiskPlan disk : plan.disks()) {
+            a.addAll(List.of("-drive", "file=" + opt(disk.path()) + ",if=none,id=disk-" + disk.id()
+                    + ",format=raw,readonly=" + (disk.readOnly() ? "on" : "off") + ",cache=writeback"));
+            a.addAll(List.of("-device", "virtio-blk-device,drive=disk-" + disk.id()
+                    + (disk.serial() == null ? "" : ",serial=" + disk.serial())));
+        }
+        for (NicPlan nic : plan.nics()) {
+            a.addAll(List.of("-netdev", "tap,id=net-" + nic.id() + ",ifname=" + nic.tapName()
+                    + ",script=no,downscript=no"));
+            a.addAll(List.of("-device", "virtio-net-device,netdev=net-" + nic.id() + ",mac=" + nic.mac()));
+        }
+        a.addAll(List.of("-object", "rng-random,id=rng,filename=/dev/urandom"));
+        a.addAll(List.of("-device", "virtio-rng-device,rng=rng"));
+        a.addAll(List.of("-device", "virtio-serial-device"));
+        a.addAll(List.of("-chardev", "socket,id=agent,path=" + opt(plan.runDir().resolve(AGENT_SOCKET))
+                + ",server=on,wait=off"));
+        a.addAll(List.of("-device", "virtserialport,chardev=agent,name=" + plan.agentPort()));
+        if (incoming) {
+            a.addAll(List.of("-incoming", "defer"));
+        }
+        return List.copyOf(a);
+    }
+
+    /** QEMU option values end at a comma; a literal comma is written twice. */
+    private static String opt(Path path) {
+        return path.toString().replace(",", ",,");
+    }
+
+    String kernelCommandLine() {
+        StringBuilder line = new StringBuilder(FAST_BOOT);
+        if (accelerator == Accelerator.TCG) {
+            // microvm has no PIT gate port and no HPET: a TCG guest cannot calibrate its TSC
+            line.append(" tsc_early_khz=").append(tscKhz).append(" tsc=reliable");
+        }
+        line.append(" arcbox.port=").append(plan.agentPort());
+        if (!plan.kernelArgs().isBlank()) {
+            line.append(' ').append(plan.kernelArgs().strip());
+        }
+        return line.toString();
+    }
+}
