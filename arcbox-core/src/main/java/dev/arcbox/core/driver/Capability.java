@@ -26,5 +26,9 @@ public enum Capability {
     /** Network interfaces backed by host TAP devices. */
     NETWORK_TAP,
     /** Hardware acceleration (KVM) in use; absent means software emulation. */
-    HARDWARE_ACCELERATION
+    HARDWARE_ACCELERATION,
+    /** Guest memory backed by 2 MiB huge pages (Firecracker's {@code huge_pages}). */
+    HUGE_PAGES,
+    /** Firecracker CPU templates (C3, T2, T2S, T2CL, T2A, V1N1) masking host CPU features. */
+    CPU_TEMPLATE
 }
