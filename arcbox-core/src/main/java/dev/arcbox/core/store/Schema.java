@@ -1,0 +1,80 @@
+package dev.arcbox.core.store;
+
+import java.util.List;
+
+/**
+ * The database schema as an ordered list of migrations: migration {@code i} (0-based) brings
+ * {@code PRAGMA user_version} from {@code i} to {@code i + 1}. A released migration is never
+ * edited — a change is a new migration appended to the list. Each runs in one transaction together
+ * with the {@code user_version} bump, so a crash leaves the database at one version or the next.
+ * Statements are separated by {@code ;} (no triggers).
+ */
+final class Schema {
+
+    /** {@code PRAGMA application_id} of an arcbox database: "ARCB". */
+    static final int APPLICATION_ID = 0x41524342;
+
+    static final String V1 = """
+            CREATE TABLE sandboxes (
+                uid            TEXT    PRIMARY KEY CHECK (length(uid) = 8 AND uid NOT GLOB '*[^a-z0-9]*'),
+                id             TEXT    NOT NULL UNIQUE CHECK (length(id) > 0),
+                spec_json      TEXT    NOT NULL CHECK (json_valid(spec_json)),
+                state          TEXT    NOT NULL,
+                generation     INTEGER NOT NULL CHECK (generation >= 1),
+                reason         TEXT,
+                labels_json    TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(labels_json)),
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL,
+                ttl_deadline   INTEGER,
+                idle_deadline  INTEGER,
+                vm_json        TEXT    CHECK (vm_json IS NULL OR json_valid(vm_json)),
+                resources_json TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(resources_json))
+            ) STRICT;
+            CREATE INDEX sandboxes_state ON sandboxes (state);
+            CREATE TABLE leases (
+                ip          TEXT    PRIMARY KEY,
+                sandbox_uid TEXT    NOT NULL UNIQUE REFERENCES sandboxes (uid) ON DELETE RESTRICT,
+                mac         TEXT    NOT NULL UNIQUE,
+                created_at  INTEGER NOT NULL
+            ) STRICT;
+            CREATE TABLE snapshots (
+                id            TEXT    PRIMARY KEY,
+                name          TEXT    NOT NULL,
+                sandbox_uid   TEXT    REFERENCES sandboxes (uid) ON DELETE SET NULL,
+                parent        TEXT    REFERENCES snapshots (id) ON DELETE RESTRICT,
+                manifest_json TEXT    NOT NULL CHECK (json_valid(manifest_json)),
+                size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+                labels_json   TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(labels_json)),
+                created_at    INTEGER NOT NULL,
+                state         TEXT    NOT NULL CHECK (state IN ('staged', 'published'))
+            ) STRICT;
+            CREATE INDEX snapshots_sandbox ON snapshots (sandbox_uid);
+            CREATE INDEX snapshots_parent ON snapshots (parent);
+            CREATE TABLE events (
+                seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                at          INTEGER NOT NULL,
+                sandbox_id  TEXT,
+                sandbox_uid TEXT,
+                action      TEXT    NOT NULL,
+                data_json   TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(data_json))
+            ) STRICT;
+            CREATE INDEX events_sandbox ON events (sandbox_id, seq);
+            CREATE TABLE operations (
+                op_id       TEXT    PRIMARY KEY,
+                kind        TEXT    NOT NULL,
+                subject_uid TEXT,
+                status      TEXT    NOT NULL CHECK (status IN ('running', 'done', 'failed', 'rolled_back')),
+                steps_json  TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(steps_json)),
+                reason      TEXT,
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL,
+                crash_point TEXT
+            ) STRICT;
+            CREATE INDEX operations_status ON operations (status);
+            """;
+
+    /** Every migration this code knows, oldest first; {@code MIGRATIONS.size()} is the current version. */
+    static final List<String> MIGRATIONS = List.of(V1);
+
+    private Schema() {}
+}
