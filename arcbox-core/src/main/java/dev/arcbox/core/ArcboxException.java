@@ -68,6 +68,15 @@ public abstract sealed class ArcboxException extends RuntimeException {
         }
     }
 
+    /** A position (an event sequence number, an offset) lies outside what is kept. */
+    public static final class OutOfRange extends ArcboxException {
+        private static final long serialVersionUID = 1L;
+
+        public OutOfRange(String message) {
+            super(message, null);
+        }
+    }
+
     /** A deadline passed before the action completed. */
     public static final class DeadlineExceeded extends ArcboxException {
         private static final long serialVersionUID = 1L;

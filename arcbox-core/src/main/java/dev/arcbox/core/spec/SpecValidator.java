@@ -75,6 +75,15 @@ public final class SpecValidator {
         return result;
     }
 
+    /** Checks labels alone (for updates), with the same rules and messages as {@link #validate}. */
+    public static void validateLabels(Map<String, String> labels) {
+        Violations violations = new Violations();
+        new SpecRules(violations).labels(labels);
+        if (!violations.isEmpty()) {
+            throw new ArcboxException.InvalidArgument("invalid labels: " + String.join("; ", violations.list()));
+        }
+    }
+
     /**
      * The capabilities {@code spec} needs, by the field that needs each, in field order. Fields
      * that need none are absent; vsock needs none (it is how the agent talks on Firecracker).

@@ -1,0 +1,93 @@
+package dev.arcbox.core.sandbox;
+
+import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.driver.RunningVm;
+import dev.arcbox.core.fs.FileTree;
+import dev.arcbox.core.store.SandboxFilter;
+import dev.arcbox.core.store.SandboxRow;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Startup reconciliation: every record is made to match reality.
+ * <ul>
+ *   <li>A sandbox with a recorded VM whose process (pid + start time) still runs is re-attached;
+ *       a STARTING one then finishes its boot (waits for the agent), a STOPPING one is stopped.</li>
+ *   <li>A recorded VM that is gone makes its sandbox failed ("vmm exited while arcboxd was down");
+ *       its run directory is removed.</li>
+ *   <li>A STARTING sandbox with no VM recorded (the daemon died before spawning it) is booted
+ *       again: boot is idempotent from the disk.</li>
+ *   <li>A STOPPING sandbox with no VM is stopped; removal interrupted mid-way is completed.</li>
+ * </ul>
+ */
+final class Recovery {
+
+    private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
+    private final SandboxService service;
+
+    Recovery(SandboxService service) {
+        this.service = service;
+    }
+
+    void run() {
+        for (SandboxRow row : service.store().listSandboxes(SandboxFilter.ALL)) {
+            try {
+                reconcile(row);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "recovering sandbox " + row.id() + ": " + e.getMessage());
+                service.fail(row.uid(), "recovery after restart: " + e.getMessage());
+            }
+        }
+    }
+
+    private void reconcile(SandboxRow row) {
+        SandboxState state = SandboxState.valueOf(row.state());
+        if ("removing".equals(row.reason()) && state == SandboxState.STOPPING) {
+            service.remove(row.id(), true);
+            return;
+        }
+        Optional<RunningVm> vm = row.vm() == null ? Optional.empty() : service.driver().reattach(row.vm());
+        switch (state) {
+            case READY, PAUSED -> {
+                if (vm.isPresent()) {
+                    service.adopt(row.uid(), vm.get());
+                } else {
+                    gone(row);
+                }
+            }
+            case STARTING -> {
+                if (vm.isPresent()) {
+                    service.adopt(row.uid(), vm.get());
+                    Thread.ofVirtual().name("recover-" + row.uid()).start(() -> finishBoot(row, vm.get()));
+                } else if (row.vm() != null) {
+                    gone(row);
+                } else {
+                    service.bootLater(row.uid());
+                }
+            }
+            case STOPPING -> {
+                vm.ifPresent(v -> service.adopt(row.uid(), v));
+                service.stopVm(row.uid(), Duration.ofSeconds(10));
+                service.mutate(row.uid(), r -> r.withState(SandboxState.STOPPED.name(), null).withVm(null));
+                service.events().emit(row.id(), row.uid(), "stopped", "{}");
+            }
+            case STOPPED, FAILED -> {
+                vm.ifPresent(v -> v.stop(Duration.ofSeconds(10)));
+                FileTree.delete(service.planner().dirOf(row.uid()).resolve(VmPlanner.RUN));
+            }
+        }
+    }
+
+    private void finishBoot(SandboxRow row, RunningVm vm) {
+        try {
+            vm.agent(SandboxService.READY_DEADLINE);
+            service.transition(row.uid(), SandboxState.STARTING, SandboxState.READY, null, "ready", "{}");
+        } catch (ArcboxException e) {
+            service.fail(row.uid(), "guest agent did not answer after restart: " + e.getMessage());
+        }
+    }
+
+    private void gone(SandboxRow row) {
+        service.fail(row.uid(), "vmm exited while arcboxd was down");
+    }
+}

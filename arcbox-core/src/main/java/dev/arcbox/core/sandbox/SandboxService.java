@@ -1,0 +1,559 @@
+package dev.arcbox.core.sandbox;
+
+import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.agent.ExecRequest;
+import dev.arcbox.core.agent.Execution;
+import dev.arcbox.core.config.DaemonConfig;
+import dev.arcbox.core.driver.ExitInfo;
+import dev.arcbox.core.driver.RunningVm;
+import dev.arcbox.core.driver.VmDriver;
+import dev.arcbox.core.driver.VmPlan;
+import dev.arcbox.core.fs.FileTree;
+import dev.arcbox.core.image.GuestImage;
+import dev.arcbox.core.image.ScratchDisk;
+import dev.arcbox.core.spec.NetworkMode;
+import dev.arcbox.core.spec.SandboxSpec;
+import dev.arcbox.core.spec.SpecValidator;
+import dev.arcbox.core.spec.ValidationContext;
+import dev.arcbox.core.store.NewSandbox;
+import dev.arcbox.core.store.OwnedResources;
+import dev.arcbox.core.store.SandboxFilter;
+import dev.arcbox.core.store.SandboxRow;
+import dev.arcbox.core.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The sandboxes of one daemon: admission, the lifecycle of DESIGN §4, durable records, events and
+ * timers. Thread safe. One lock per sandbox serializes its state changes; no lock is held across
+ * a VM boot or stop. Every transition is persisted (generation-fenced) before it is acted on.
+ */
+public final class SandboxService implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(SandboxService.class.getName());
+    static final Duration READY_DEADLINE = Duration.ofSeconds(120);
+    private static final Duration AGENT_DEADLINE = Duration.ofSeconds(30);
+
+    private final DaemonConfig config;
+    private final Store store;
+    private final VmDriver driver;
+    private final VmPlanner planner;
+    private final Clock clock;
+    private final SandboxEvents events;
+    private final ValidationContext validation;
+    private final Semaphore boots;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<SandboxView>> booting = new ConcurrentHashMap<>();
+    private final ReentrantLock admission = new ReentrantLock();
+    private final ScheduledExecutorService timers;
+
+    public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.driver = driver;
+        this.planner = new VmPlanner(config, image);
+        this.clock = clock;
+        this.events = new SandboxEvents(store);
+        this.validation = ValidationContext.of(config, driver.id(), driver.capabilities());
+        this.boots = new Semaphore(config.limits().maxConcurrentBoots(), true);
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sandbox-timers").factory());
+    }
+
+    public SandboxEvents events() {
+        return events;
+    }
+
+    public VmDriver driver() {
+        return driver;
+    }
+
+    /** Re-attaches to the VMs recorded as running and starts the TTL timer. Call once at startup. */
+    public void recover() {
+        new Recovery(this).run();
+        timers.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // create
+
+    /**
+     * Validates, admits and records a sandbox, then boots it unless {@code start} is false.
+     * Returns once recorded, or once ready (or failed) when {@code waitReady}.
+     */
+    public SandboxView create(SandboxSpec requested, boolean start, boolean waitReady) {
+        SandboxSpec spec = requested.id() == null || requested.id().isEmpty()
+                ? withId(requested, "sbx-" + HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(4)))
+                : requested;
+        spec = SpecValidator.validate(spec, validation);
+        if (spec.network() == NetworkMode.TAP) {
+            throw new ArcboxException.Unsupported("network: mode tap needs sandbox networking, which this "
+                    + "arcboxd does not provide yet; use mode none");
+        }
+        String uid = SandboxRow.randomUid();
+        Path dir = planner.dirOf(uid);
+        Instant ttl = spec.ttl().map(d -> clock.instant().plus(d)).orElse(null);
+        OwnedResources owned = new OwnedResources(null, null, List.of(), List.of(dir));
+        SandboxSpec admitted = spec;
+        long seq;
+        admission.lock();
+        try {
+            admit(admitted);
+            seq = store.write(tx -> {
+                tx.insertSandbox(new NewSandbox(uid, admitted.id(), SpecJson.write(admitted),
+                        (start ? SandboxState.STARTING : SandboxState.STOPPED).name(), admitted.labels(), ttl, null, owned));
+                return tx.appendEvent(admitted.id(), uid, "created", "{}");
+            });
+        } finally {
+            admission.unlock();
+        }
+        events.published(seq);
+        try {
+            Files.createDirectories(dir);
+            ScratchDisk.create(dir.resolve(VmPlanner.DISK), planner.diskBytes(admitted));
+        } catch (java.io.IOException | RuntimeException e) {
+            fail(uid, "creating the sandbox's disk: " + e.getMessage());
+            return inspectUid(uid);
+        }
+        if (!start) {
+            return inspectUid(uid);
+        }
+        CompletableFuture<SandboxView> boot = bootAsync(uid);
+        return waitReady ? boot.join() : inspectUid(uid);
+    }
+
+    private static SandboxSpec withId(SandboxSpec spec, String id) {
+        return new SandboxSpec(id, spec.vcpus(), spec.memoryMib(), spec.kernel(), spec.bootArgs(), spec.initrd(),
+                spec.smt(), spec.trackDirtyPages(), spec.hugePages(), spec.cpuTemplate(), spec.rootfs(),
+                spec.rootReadonly(), spec.rootIoEngine(), spec.rootCacheType(), spec.rootPartuuid(), spec.rootRateLimit(),
+                spec.extraDrives(), spec.netRxRateLimit(), spec.netTxRateLimit(), spec.balloon(), spec.vsock(),
+                spec.entropyDevice(), spec.serialOut(), spec.memoryHotplug(), spec.mmds(), spec.diskSize(),
+                spec.sshPublicKey(), spec.labels(), spec.env(), spec.ttl(), spec.network(), spec.idleTimeout());
+    }
+
+    /** Limits: number of sandboxes, and memory of the ones that may run. */
+    private void admit(SandboxSpec spec) {
+        if (store.findSandboxById(spec.id()).isPresent()) {
+            throw new ArcboxException.AlreadyExists("sandbox '" + spec.id() + "' exists already");
+        }
+        List<SandboxRow> all = store.listSandboxes(SandboxFilter.ALL);
+        if (all.size() >= config.limits().maxSandboxes()) {
+            throw new ArcboxException.ResourceExhausted("limits.max_sandboxes: " + all.size() + " of "
+                    + config.limits().maxSandboxes() + " sandboxes exist already");
+        }
+        long committed = 0;
+        for (SandboxRow row : all) {
+            if (!row.state().equals(SandboxState.STOPPED.name()) && !row.state().equals(SandboxState.FAILED.name())) {
+                committed += SpecJson.read(row.specJson()).memoryMib();
+            }
+        }
+        long available = HostMemory.availableMib();
+        long needed = committed + spec.memoryMib() + config.limits().memoryHeadroomMib();
+        if (available > 0 && spec.memoryMib() + config.limits().memoryHeadroomMib() > available) {
+            throw new ArcboxException.ResourceExhausted("memory_mib: " + spec.memoryMib() + " MiB requested, "
+                    + available + " MiB available on the host with " + config.limits().memoryHeadroomMib()
+                    + " MiB kept as headroom (sandboxes already hold " + committed + " MiB; total " + needed + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // boot
+
+    private CompletableFuture<SandboxView> bootAsync(String uid) {
+        CompletableFuture<SandboxView> done = new CompletableFuture<>();
+        booting.put(uid, done);
+        Thread.ofVirtual().name("boot-" + uid).start(() -> {
+            try {
+                done.complete(boot(uid));
+            } catch (RuntimeException e) {
+                done.complete(inspectUidOrNull(uid));
+            } finally {
+                booting.remove(uid);
+            }
+        });
+        return done;
+    }
+
+    private SandboxView boot(String uid) {
+        SandboxRow row = store.findSandboxByUid(uid).orElseThrow();
+        SandboxSpec spec = SpecJson.read(row.specJson());
+        long started = System.nanoTime();
+        RunningVm vm;
+        try {
+            boots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(uid, "interrupted waiting to boot");
+            return inspectUid(uid);
+        }
+        try {
+            VmPlan plan = planner.plan(uid, spec);
+            FileTree.delete(plan.runDir());
+            vm = driver.boot(plan);
+        } catch (RuntimeException e) {
+            fail(uid, "booting: " + e.getMessage());
+            return inspectUid(uid);
+        } finally {
+            boots.release();
+        }
+        Live l = new Live(vm);
+        live.put(uid, l);
+        watch(uid, l);
+        RunningVm booted = vm;
+        boolean recorded = mutate(uid, r -> r.withVm(booted.record()));
+        if (!recorded) {
+            l.expectedExit = true;
+            vm.stop(Duration.ofSeconds(5));
+            live.remove(uid, l);
+            return inspectUidOrNull(uid);
+        }
+        try {
+            vm.agent(READY_DEADLINE);
+        } catch (RuntimeException e) {
+            fail(uid, "guest agent did not answer: " + e.getMessage());
+            return inspectUid(uid);
+        }
+        l.bootTime = Duration.ofNanos(System.nanoTime() - started);
+        l.readyAt = clock.instant();
+        transition(uid, SandboxState.STARTING, SandboxState.READY, null, "ready",
+                "{\"boot_ms\":" + l.bootTime.toMillis() + "}");
+        return inspectUid(uid);
+    }
+
+    /** A VMM that exits without the daemon asking makes its sandbox failed. */
+    private void watch(String uid, Live l) {
+        l.vm.onExit().thenAccept(exit -> {
+            if (!l.expectedExit && live.get(uid) == l) {
+                fail(uid, "vmm exited unexpectedly: " + exit.reason());
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // stop, start, remove, update
+
+    public SandboxView stop(String id, Duration timeout) {
+        SandboxRow row = find(id);
+        ReentrantLock lock = lockOf(row.uid());
+        lock.lock();
+        try {
+            row = store.findSandboxByUid(row.uid()).orElseThrow(() -> notFound(id));
+            SandboxCommand.STOP.check(id, SandboxState.valueOf(row.state()));
+            store.updateSandbox(row.uid(), row.generation(), r -> r.withState(SandboxState.STOPPING.name(), null));
+        } finally {
+            lock.unlock();
+        }
+        events.emit(id, row.uid(), "stopping", "{}");
+        stopVm(row.uid(), timeout);
+        mutate(row.uid(), r -> r.withState(SandboxState.STOPPED.name(), null).withVm(null));
+        events.emit(id, row.uid(), "stopped", "{}");
+        return inspectUid(row.uid());
+    }
+
+    /** Ends the sandbox's VM (if any) and removes its run directory; keeps disk and lease. */
+    void stopVm(String uid, Duration timeout) {
+        Live l = live.get(uid);
+        if (l != null) {
+            l.expectedExit = true;
+            try {
+                l.vm.stop(timeout);
+            } finally {
+                live.remove(uid, l);
+            }
+        }
+        FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+    }
+
+    public SandboxView start(String id, boolean waitReady) {
+        SandboxRow row = find(id);
+        ReentrantLock lock = lockOf(row.uid());
+        lock.lock();
+        try {
+            row = store.findSandboxByUid(row.uid()).orElseThrow(() -> notFound(id));
+            SandboxCommand.START.check(id, SandboxState.valueOf(row.state()));
+            store.updateSandbox(row.uid(), row.generation(), r -> r.withState(SandboxState.STARTING.name(), null));
+        } finally {
+            lock.unlock();
+        }
+        events.emit(id, row.uid(), "starting", "{}");
+        CompletableFuture<SandboxView> boot = bootAsync(row.uid());
+        return waitReady ? boot.join() : inspectUid(row.uid());
+    }
+
+    public void remove(String id, boolean force) {
+        SandboxRow row = find(id);
+        ReentrantLock lock = lockOf(row.uid());
+        lock.lock();
+        try {
+            row = store.findSandboxByUid(row.uid()).orElseThrow(() -> notFound(id));
+            SandboxState state = SandboxState.valueOf(row.state());
+            (force ? SandboxCommand.REMOVE_FORCED : SandboxCommand.REMOVE).check(id, state);
+            Live l = live.get(row.uid());
+            if (!force && l != null && l.running.get() > 0) {
+                throw new ArcboxException.FailedPrecondition("cannot remove sandbox '" + id + "': "
+                        + l.running.get() + " executions are running (use force)");
+            }
+            store.updateSandbox(row.uid(), row.generation(), r -> r.withState(SandboxState.STOPPING.name(), "removing"));
+        } finally {
+            lock.unlock();
+        }
+        release(row.uid(), Duration.ofSeconds(10));
+        String uid = row.uid();
+        long seq = store.write(tx -> {
+            tx.release(uid);
+            tx.deleteSandbox(uid);
+            return tx.appendEvent(id, uid, "removed", "{}");
+        });
+        events.published(seq);
+        locks.remove(uid);
+    }
+
+    /** Stops the VM and deletes every file of the sandbox. */
+    private void release(String uid, Duration grace) {
+        stopVm(uid, grace);
+        FileTree.delete(planner.dirOf(uid));
+    }
+
+    public SandboxView update(String id, Map<String, String> setLabels, List<String> removeLabels,
+            Optional<Duration> ttl) {
+        SandboxRow row = find(id);
+        Map<String, String> labels = new HashMap<>(row.labels());
+        labels.putAll(setLabels);
+        removeLabels.forEach(labels::remove);
+        SpecValidator.validateLabels(labels);
+        Instant deadline = ttl.isEmpty() ? row.ttlDeadline()
+                : ttl.get().isZero() ? null : clock.instant().plus(ttl.get());
+        mutateOrThrow(row.uid(), r -> r.withLabels(labels).withDeadlines(deadline, r.idleDeadline()));
+        events.emit(id, row.uid(), "updated", "{}");
+        return inspectUid(row.uid());
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // run
+
+    /**
+     * Starts a command in a ready sandbox. The execution counts as running until it exits or its
+     * connection ends; {@code onEnd} runs then.
+     */
+    public Execution run(String id, ExecRequest request) {
+        SandboxRow row = find(id);
+        SandboxCommand.RUN.check(id, SandboxState.valueOf(row.state()));
+        Live l = live.get(row.uid());
+        if (l == null) {
+            throw new ArcboxException.FailedPrecondition("sandbox '" + id + "' has no running vm");
+        }
+        SandboxSpec spec = SpecJson.read(row.specJson());
+        ExecRequest effective = request;
+        if (!spec.env().isEmpty()) {
+            Map<String, String> env = new java.util.LinkedHashMap<>(spec.env());
+            env.putAll(request.env());
+            effective = request.withEnv(env);
+        }
+        Execution exec = l.vm.agent(AGENT_DEADLINE).exec(effective, AGENT_DEADLINE);
+        l.running.incrementAndGet();
+        exec.exit().whenComplete((s, e) -> l.running.decrementAndGet());
+        return exec;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // reads
+
+    public SandboxView inspect(String id) {
+        return view(find(id));
+    }
+
+    public List<SandboxView> list(Set<SandboxState> states, Map<String, String> labels) {
+        Set<String> names = new java.util.HashSet<>();
+        states.forEach(s -> names.add(s.name()));
+        return store.listSandboxes(new SandboxFilter(names, labels)).stream().map(this::view).toList();
+    }
+
+    /** Sandboxes by state, for system info. */
+    public Map<String, Integer> countByState() {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+            counts.merge(view(row).displayState(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    SandboxView inspectUid(String uid) {
+        return view(store.findSandboxByUid(uid).orElseThrow(() -> new ArcboxException.NotFound("sandbox uid " + uid)));
+    }
+
+    private SandboxView inspectUidOrNull(String uid) {
+        return store.findSandboxByUid(uid).map(this::view).orElse(null);
+    }
+
+    private SandboxView view(SandboxRow row) {
+        SandboxSpec spec = SpecJson.read(row.specJson());
+        Live l = live.get(row.uid());
+        return new SandboxView(row.id(), row.uid(), SandboxState.valueOf(row.state()), l == null ? 0 : l.running.get(),
+                row.labels(), spec.vcpus(), spec.memoryMib(), spec.network().token(), row.resources().ip(),
+                row.createdAt(), l == null ? null : l.readyAt, l == null ? null : l.bootTime, row.ttlDeadline(),
+                row.reason(), row.generation(), driver.id(), row.vm() == null ? 0 : row.vm().pid());
+    }
+
+    private SandboxRow find(String id) {
+        if (id == null || id.isEmpty()) {
+            throw new ArcboxException.InvalidArgument("id: must not be empty");
+        }
+        return store.findSandboxById(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static ArcboxException.NotFound notFound(String id) {
+        return new ArcboxException.NotFound("sandbox '" + id + "' not found");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // transitions
+
+    ReentrantLock lockOf(String uid) {
+        return locks.computeIfAbsent(uid, u -> new ReentrantLock());
+    }
+
+    /** Applies {@code change} under the sandbox's lock; false when the sandbox is gone. */
+    boolean mutate(String uid, java.util.function.UnaryOperator<SandboxRow> change) {
+        ReentrantLock lock = lockOf(uid);
+        lock.lock();
+        try {
+            Optional<SandboxRow> row = store.findSandboxByUid(uid);
+            if (row.isEmpty()) {
+                return false;
+            }
+            store.updateSandbox(uid, row.get().generation(), change);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void mutateOrThrow(String uid, java.util.function.UnaryOperator<SandboxRow> change) {
+        if (!mutate(uid, change)) {
+            throw new ArcboxException.NotFound("sandbox uid " + uid + " not found");
+        }
+    }
+
+    /** Moves {@code from} → {@code to} with an event; a no-op when the state moved on meanwhile. */
+    void transition(String uid, SandboxState from, SandboxState to, String reason, String action, String data) {
+        ReentrantLock lock = lockOf(uid);
+        long seq;
+        lock.lock();
+        try {
+            Optional<SandboxRow> row = store.findSandboxByUid(uid);
+            if (row.isEmpty() || !row.get().state().equals(from.name())) {
+                return;
+            }
+            SandboxRow r = row.get();
+            seq = store.write(tx -> {
+                tx.updateSandbox(uid, r.generation(), x -> x.withState(to.name(), reason));
+                return tx.appendEvent(r.id(), uid, action, data);
+            });
+        } finally {
+            lock.unlock();
+        }
+        events.published(seq);
+    }
+
+    /** Marks a sandbox failed with a reason and releases its VM and run directory. */
+    void fail(String uid, String reason) {
+        LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + " failed: " + reason);
+        Live l = live.remove(uid);
+        if (l != null) {
+            l.expectedExit = true;
+            try {
+                l.vm.stop(Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + ": stopping after failure: " + e.getMessage());
+            }
+        }
+        FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+        ReentrantLock lock = lockOf(uid);
+        long seq;
+        lock.lock();
+        try {
+            Optional<SandboxRow> row = store.findSandboxByUid(uid);
+            if (row.isEmpty() || row.get().state().equals(SandboxState.STOPPED.name())) {
+                return;
+            }
+            SandboxRow r = row.get();
+            String data = "{\"reason\":" + Json.quote(reason) + "}";
+            seq = store.write(tx -> {
+                tx.updateSandbox(uid, r.generation(), x -> x.withState(SandboxState.FAILED.name(), reason).withVm(null));
+                return tx.appendEvent(r.id(), uid, "failed", data);
+            });
+        } finally {
+            lock.unlock();
+        }
+        events.published(seq);
+    }
+
+    /** Removes sandboxes whose TTL passed. */
+    private void expire() {
+        try {
+            Instant now = clock.instant();
+            for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+                if (row.ttlDeadline() != null && row.ttlDeadline().isBefore(now)) {
+                    try {
+                        remove(row.id(), true);
+                        events.emit(row.id(), row.uid(), "expired", "{}");
+                    } catch (ArcboxException e) {
+                        LOG.log(System.Logger.Level.INFO, "ttl of " + row.id() + ": " + e.getMessage());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "ttl sweep: " + e.getMessage());
+        }
+    }
+
+    // accessors for Recovery
+    Store store() {
+        return store;
+    }
+
+    Map<String, Live> live() {
+        return live;
+    }
+
+    VmPlanner planner() {
+        return planner;
+    }
+
+    void adopt(String uid, RunningVm vm) {
+        Live l = new Live(vm);
+        live.put(uid, l);
+        watch(uid, l);
+    }
+
+    CompletableFuture<SandboxView> bootLater(String uid) {
+        return bootAsync(uid);
+    }
+
+    /** Leaves every VM running (they are detached) and stops the timers. */
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        live.values().forEach(l -> l.vm.disconnectAgent());
+    }
+
+    static String describe(ExitInfo exit) {
+        return exit.reason();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.arcbox.core.sandbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What a client sees of one sandbox.
+ *
+ * @param id the user's id
+ * @param uid short internal id naming its host resources
+ * @param state the persisted state
+ * @param runningExecutions live executions (a READY sandbox with any is "running")
+ * @param labels user labels
+ * @param vcpus virtual CPUs
+ * @param memoryMib guest memory
+ * @param network {@code tap} or {@code none}
+ * @param ipAddress leased address, or null
+ * @param createdAt when it was recorded
+ * @param readyAt when it last became ready (since this daemon started), or null
+ * @param bootTime create/start to ready of the last boot, or null
+ * @param ttlDeadline when it expires, or null
+ * @param reason why it failed, or null
+ * @param generation the record's generation
+ * @param driver the driver running it
+ * @param vmmPid the VMM process, or 0
+ */
+public record SandboxView(
+        String id,
+        String uid,
+        SandboxState state,
+        int runningExecutions,
+        Map<String, String> labels,
+        int vcpus,
+        int memoryMib,
+        String network,
+        String ipAddress,
+        Instant createdAt,
+        Instant readyAt,
+        Duration bootTime,
+        Instant ttlDeadline,
+        String reason,
+        long generation,
+        String driver,
+        long vmmPid) {
+
+    /** The state clients see: {@code running} for a READY sandbox with live executions. */
+    public String displayState() {
+        return state == SandboxState.READY && runningExecutions > 0 ? "running" : state.label();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.arcbox.daemon;
+
+import dev.arcbox.core.ArcboxException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/** The one place where arcbox errors become gRPC status codes. */
+final class Statuses {
+
+    private static final System.Logger LOG = System.getLogger(Statuses.class.getName());
+
+    private Statuses() {}
+
+    static StatusRuntimeException toStatus(Throwable error) {
+        if (error instanceof StatusRuntimeException sre) {
+            return sre;
+        }
+        if (error instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null) {
+            return toStatus(ce.getCause());
+        }
+        if (error instanceof ArcboxException e) {
+            Status status = switch (e) {
+                case ArcboxException.InvalidArgument x -> Status.INVALID_ARGUMENT;
+                case ArcboxException.NotFound x -> Status.NOT_FOUND;
+                case ArcboxException.AlreadyExists x -> Status.ALREADY_EXISTS;
+                case ArcboxException.FailedPrecondition x -> Status.FAILED_PRECONDITION;
+                case ArcboxException.Unsupported x -> Status.FAILED_PRECONDITION;
+                case ArcboxException.ResourceExhausted x -> Status.RESOURCE_EXHAUSTED;
+                case ArcboxException.OutOfRange x -> Status.OUT_OF_RANGE;
+                case ArcboxException.DeadlineExceeded x -> Status.DEADLINE_EXCEEDED;
+                case ArcboxException.Unavailable x -> Status.UNAVAILABLE;
+                case ArcboxException.ProtocolViolation x -> Status.UNAVAILABLE;
+                case ArcboxException.HostFailure x -> Status.INTERNAL;
+            };
+            if (status.getCode() == Status.Code.INTERNAL) {
+                LOG.log(System.Logger.Level.ERROR, "internal error: " + e.getMessage(), e);
+            }
+            return status.withDescription(e.getMessage()).asRuntimeException();
+        }
+        LOG.log(System.Logger.Level.ERROR, "unexpected error", error);
+        return Status.INTERNAL.withDescription("internal error (see arcboxd's log)").asRuntimeException();
+    }
+}

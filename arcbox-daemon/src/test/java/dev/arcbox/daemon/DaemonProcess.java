@@ -1,0 +1,185 @@
+package dev.arcbox.daemon;
+
+import dev.arcbox.api.v1.HealthRequest;
+import dev.arcbox.api.v1.SandboxServiceGrpc;
+import dev.arcbox.api.v1.SystemServiceGrpc;
+import dev.arcbox.core.fs.FileTree;
+import dev.arcbox.core.testing.TestRun;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * A real arcboxd for tests: its own process (started from the test JVM's class path), inside a
+ * network namespace made for the test run, with a data dir, socket and memory directory named
+ * after the run. Stopped by its pid only.
+ */
+final class DaemonProcess implements AutoCloseable {
+
+    private static final EventLoopGroup CLIENT_LOOP = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+
+    final Path dataDir;
+    final Path socket;
+    final Path config;
+    final String netns;
+    private Process process;
+    private ManagedChannel channel;
+
+    DaemonProcess(String name, String netns, String extraToml) throws IOException {
+        this.netns = netns;
+        this.dataDir = Files.createDirectories(TestRun.baseDir().resolve(name));
+        this.socket = dataDir.resolve("arcbox.sock");
+        this.config = dataDir.resolve("arcboxd.toml");
+        String images = System.getProperty("arcbox.images", "/var/lib/arcbox/images");
+        Files.writeString(config, """
+                data_dir = "%s"
+                images = ["%s"]
+                [grpc]
+                unix_socket = "%s"
+                [qemu]
+                accel = "auto"
+                ram_dir = "%s"
+                [limits]
+                max_sandboxes = 8
+                max_concurrent_boots = 5
+                memory_headroom_mib = 256
+                %s
+                """.formatted(dataDir, images, socket, TestRun.ramDir(), extraToml));
+    }
+
+    /** Creates the run's network namespace (idempotent). */
+    static String netns() throws IOException, InterruptedException {
+        String name = "abx-t" + TestRun.id();
+        if (!Files.exists(Path.of("/run/netns", name))) {
+            run("ip", "netns", "add", name);
+            run("ip", "-n", name, "link", "set", "lo", "up");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    run("ip", "netns", "del", name);
+                } catch (IOException | InterruptedException ignored) {
+                    // best effort at JVM exit
+                }
+            }));
+        }
+        return name;
+    }
+
+    static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+    }
+
+    /** Starts arcboxd; returns once it answers Health. */
+    DaemonProcess start() throws IOException {
+        process = spawn();
+        Awaitility.await("arcboxd serving on " + socket).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("arcboxd exited with " + process.exitValue() + ": " + log());
+                    }
+                    return healthy();
+                });
+        return this;
+    }
+
+    /** Starts arcboxd and waits for it to exit; returns its exit code. */
+    int startExpectingExit() throws IOException, InterruptedException {
+        process = spawn();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("arcboxd did not exit: " + log());
+        }
+        return process.exitValue();
+    }
+
+    private Process spawn() throws IOException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "dev.arcbox.daemon.Arcboxd", "--config", config.toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("arcboxd.log").toFile())).start();
+    }
+
+    private boolean healthy() {
+        try {
+            return SystemServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .health(HealthRequest.getDefaultInstance()).getServing();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    String log() {
+        return FileTree.tail(dataDir.resolve("arcboxd.log"), 4000);
+    }
+
+    synchronized ManagedChannel channel() {
+        if (channel == null) {
+            channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                    .eventLoopGroup(CLIENT_LOOP).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        }
+        return channel;
+    }
+
+    SandboxServiceGrpc.SandboxServiceBlockingStub sandboxes() {
+        return SandboxServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL, as a crash would. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        closeChannel();
+    }
+
+    /** SIGTERM; returns whether it exited within the deadline. */
+    boolean terminate(Duration deadline) throws InterruptedException {
+        process.destroy();
+        boolean exited = process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        closeChannel();
+        return exited;
+    }
+
+    private synchronized void closeChannel() {
+        if (channel != null) {
+            channel.shutdownNow();
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (process != null && process.isAlive()) {
+                terminate(Duration.ofSeconds(10));
+                if (process.isAlive()) {
+                    kill();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeChannel();
+    }
+}

@@ -1,0 +1,2 @@
+/** The Firecracker driver (REST over the API socket, jailer, hybrid vsock): not built yet. */
+package dev.arcbox.driver.firecracker;
