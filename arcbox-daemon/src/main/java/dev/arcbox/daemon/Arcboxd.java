@@ -4,6 +4,7 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.SandboxService;
+import dev.arcbox.core.store.CrashPoints;
 import dev.arcbox.core.store.Store;
 import dev.arcbox.driver.qemu.QemuConfig;
 import dev.arcbox.driver.qemu.QemuDriver;
@@ -48,8 +49,20 @@ public final class Arcboxd {
 
     private Arcboxd() {}
 
+    /** Test-only: the name of a journal crash point at which the daemon halts as if SIGKILLed. */
+    static final String CRASH_AT = "arcbox.test.crash-at";
+
     public static void main(String[] args) {
         configureLogging();
+        String crashAt = System.getProperty(CRASH_AT);
+        if (crashAt != null) {
+            CrashPoints.install(name -> {
+                if (name.equals(crashAt)) {
+                    System.err.println("arcboxd: test crash point " + name + " reached, halting");
+                    Runtime.getRuntime().halt(137);
+                }
+            });
+        }
         Optional<Path> configFile = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {

@@ -36,6 +36,7 @@ final class DaemonProcess implements AutoCloseable {
     final String netns;
     private Process process;
     private ManagedChannel channel;
+    private final List<String> jvmArgs = new ArrayList<>();
 
     DaemonProcess(String name, String netns, String extraToml) throws IOException {
         this.netns = netns;
@@ -57,6 +58,27 @@ final class DaemonProcess implements AutoCloseable {
                 memory_headroom_mib = 256
                 %s
                 """.formatted(dataDir, images, socket, TestRun.ramDir(), extraToml));
+    }
+
+    /** Adds a JVM option (e.g. a -D) for the next start. */
+    DaemonProcess jvmArg(String arg) {
+        jvmArgs.add(arg);
+        return this;
+    }
+
+    /** Drops the JVM options added so far. */
+    DaemonProcess clearJvmArgs() {
+        jvmArgs.clear();
+        return this;
+    }
+
+    /** Waits for the daemon to exit by itself (e.g. at a test crash point); returns its code. */
+    int awaitExit(Duration deadline) throws InterruptedException {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("arcboxd did not exit: " + log());
+        }
+        closeChannel();
+        return process.exitValue();
     }
 
     /** Creates the run's network namespace (idempotent). */
@@ -111,8 +133,10 @@ final class DaemonProcess implements AutoCloseable {
     private Process spawn() throws IOException {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "dev.arcbox.daemon.Arcboxd", "--config", config.toString()));
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.arcbox.daemon.Arcboxd",
+                "--config", config.toString()));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("arcboxd.log").toFile())).start();
     }

@@ -3,6 +3,8 @@ package dev.arcbox.core.sandbox;
 import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.fs.FileTree;
+import dev.arcbox.core.store.Operation;
+import dev.arcbox.core.store.OperationRow;
 import dev.arcbox.core.store.SandboxFilter;
 import dev.arcbox.core.store.SandboxRow;
 import java.time.Duration;
@@ -30,12 +32,32 @@ final class Recovery {
     }
 
     void run() {
+        closeInterruptedOperations();
         for (SandboxRow row : service.store().listSandboxes(SandboxFilter.ALL)) {
             try {
                 reconcile(row);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "recovering sandbox " + row.id() + ": " + e.getMessage());
                 service.fail(row.uid(), "recovery after restart: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Operations the last daemon left running. Their effects are reconciled from the sandboxes'
+     * records below (a VM recorded by step {@code spawned} is re-attached and its boot finished;
+     * a boot that never recorded a VM is started again; a VM that died is failed), so the
+     * operations themselves are closed here: rolled forward when their sandbox still exists,
+     * rolled back otherwise.
+     */
+    private void closeInterruptedOperations() {
+        for (OperationRow op : service.store().journal().unfinished()) {
+            boolean exists = service.store().findSandboxByUid(op.subjectUid()).isPresent();
+            Operation resumed = service.store().journal().resume(op.opId());
+            if (exists) {
+                resumed.fail("interrupted by a daemon restart; the sandbox is reconciled at startup");
+            } else {
+                resumed.rolledBack("interrupted by a daemon restart; the sandbox no longer exists");
             }
         }
     }

@@ -16,6 +16,7 @@ import dev.arcbox.core.spec.SandboxSpec;
 import dev.arcbox.core.spec.SpecValidator;
 import dev.arcbox.core.spec.ValidationContext;
 import dev.arcbox.core.store.NewSandbox;
+import dev.arcbox.core.store.Operation;
 import dev.arcbox.core.store.OwnedResources;
 import dev.arcbox.core.store.SandboxFilter;
 import dev.arcbox.core.store.SandboxRow;
@@ -135,7 +136,7 @@ public final class SandboxService implements AutoCloseable {
             return inspectUid(uid);
         }
         CompletableFuture<SandboxView> boot = bootAsync(uid);
-        return waitReady ? boot.join() : inspectUid(uid);
+        return waitReady ? settled(boot, admitted.id()) : inspectUid(uid);
     }
 
     private static SandboxSpec withId(SandboxSpec spec, String id) {
@@ -190,23 +191,32 @@ public final class SandboxService implements AutoCloseable {
         return done;
     }
 
+    /**
+     * One boot, as the operation {@code boot} of the journal: spawning the VMM is recorded as
+     * step {@code spawned} (with the VM's record, in one transaction), readiness completes the
+     * operation together with the state change and its event. Crash points
+     * {@code boot.spawned.before/after} fall before and after the VMM exists; a restart reconciles
+     * either way (see {@link Recovery}).
+     */
     private SandboxView boot(String uid) {
         SandboxRow row = store.findSandboxByUid(uid).orElseThrow();
         SandboxSpec spec = SpecJson.read(row.specJson());
+        Operation op = store.journal().begin("boot", uid);
         long started = System.nanoTime();
         RunningVm vm;
         try {
             boots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            op.fail("interrupted");
             fail(uid, "interrupted waiting to boot");
             return inspectUid(uid);
         }
         try {
-            VmPlan plan = planner.plan(uid, spec);
-            FileTree.delete(plan.runDir());
-            vm = driver.boot(plan);
+            // the driver replaces what an interrupted earlier boot left in the run directory
+            vm = driver.boot(planner.plan(uid, spec));
         } catch (RuntimeException e) {
+            op.fail(e.getMessage() == null ? e.toString() : e.getMessage());
             fail(uid, "booting: " + e.getMessage());
             return inspectUid(uid);
         } finally {
@@ -216,23 +226,46 @@ public final class SandboxService implements AutoCloseable {
         live.put(uid, l);
         watch(uid, l);
         RunningVm booted = vm;
-        boolean recorded = mutate(uid, r -> r.withVm(booted.record()));
-        if (!recorded) {
+        try {
+            op.record("spawned", tx -> {
+                SandboxRow current = tx.findSandboxByUid(uid).orElseThrow(() -> notFound(row.id()));
+                tx.updateSandbox(uid, current.generation(), r -> r.withVm(booted.record()));
+                return Long.toString(booted.pid());
+            });
+        } catch (ArcboxException.NotFound e) {
+            // removed while booting: nobody wants this VM
             l.expectedExit = true;
             vm.stop(Duration.ofSeconds(5));
             live.remove(uid, l);
-            return inspectUidOrNull(uid);
+            op.fail("sandbox removed while booting");
+            return null;
         }
         try {
             vm.agent(READY_DEADLINE);
         } catch (RuntimeException e) {
+            op.fail("agent: " + e.getMessage());
             fail(uid, "guest agent did not answer: " + e.getMessage());
             return inspectUid(uid);
         }
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);
         l.readyAt = clock.instant();
-        transition(uid, SandboxState.STARTING, SandboxState.READY, null, "ready",
-                "{\"boot_ms\":" + l.bootTime.toMillis() + "}");
+        long[] seq = {0};
+        String data = "{\"boot_ms\":" + l.bootTime.toMillis() + "}";
+        ReentrantLock lock = lockOf(uid);
+        lock.lock();
+        try {
+            op.complete(tx -> tx.findSandboxByUid(uid)
+                    .filter(r -> r.state().equals(SandboxState.STARTING.name()))
+                    .ifPresent(r -> {
+                        tx.updateSandbox(uid, r.generation(), x -> x.withState(SandboxState.READY.name(), null));
+                        seq[0] = tx.appendEvent(r.id(), uid, "ready", data);
+                    }));
+        } finally {
+            lock.unlock();
+        }
+        if (seq[0] > 0) {
+            events.published(seq[0]);
+        }
         return inspectUid(uid);
     }
 
@@ -293,7 +326,7 @@ public final class SandboxService implements AutoCloseable {
         }
         events.emit(id, row.uid(), "starting", "{}");
         CompletableFuture<SandboxView> boot = bootAsync(row.uid());
-        return waitReady ? boot.join() : inspectUid(row.uid());
+        return waitReady ? settled(boot, id) : inspectUid(row.uid());
     }
 
     public void remove(String id, boolean force) {
@@ -395,6 +428,15 @@ public final class SandboxService implements AutoCloseable {
 
     SandboxView inspectUid(String uid) {
         return view(store.findSandboxByUid(uid).orElseThrow(() -> new ArcboxException.NotFound("sandbox uid " + uid)));
+    }
+
+    /** The outcome of a boot the caller waits for; NotFound when the sandbox was removed meanwhile. */
+    private static SandboxView settled(CompletableFuture<SandboxView> boot, String id) {
+        SandboxView view = boot.join();
+        if (view == null) {
+            throw new ArcboxException.NotFound("sandbox '" + id + "' was removed while it booted");
+        }
+        return view;
     }
 
     private SandboxView inspectUidOrNull(String uid) {

@@ -24,6 +24,7 @@ record QemuArgs(
 
     static final String QMP_SOCKET = "qmp.sock";
     static final String AGENT_SOCKET = "agent.sock";
+    static final String PID_FILE = "qemu.pid";
 
     /** Kernel parameters that shorten a microVM boot and keep its console quiet. */
     private static final String FAST_BOOT = "console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off "
@@ -45,6 +46,7 @@ record QemuArgs(
         a.addAll(List.of("-chardev", "file,id=console,path=" + opt(plan.consoleLog()) + ",append=on"));
         a.addAll(List.of("-serial", "chardev:console"));
         a.addAll(List.of("-qmp", "unix:" + opt(plan.runDir().resolve(QMP_SOCKET)) + ",server=on,wait=off"));
+        a.addAll(List.of("-pidfile", plan.runDir().resolve(PID_FILE).toString()));
         a.addAll(List.of("-kernel", plan.kernel().toString()));
         a.addAll(List.of("-initrd", plan.initrd().toString()));
         a.addAll(List.of("-append", kernelCommandLine()));

@@ -120,6 +120,7 @@ public final class QemuDriver implements VmDriver {
         PidFd pidfd = null;
         try {
             Files.createDirectories(runDir.getParent());
+            killOrphan(plan.vmId(), runDir);
             Files.createDirectory(runDir);
             Files.createDirectories(config.ramDir());
             List<String> command = new ArrayList<>();
@@ -156,6 +157,36 @@ public final class QemuDriver implements VmDriver {
             throw new ArcboxException.HostFailure("vm " + plan.vmId() + ": starting qemu: " + e.getMessage()
                     + (log.isEmpty() ? "" : "; qemu log: " + log), e);
         }
+    }
+
+    /**
+     * Makes a boot idempotent: a QEMU left by an earlier attempt for this VM (a daemon that died
+     * after spawning it, before recording it) is found through its pid file, checked to be ours
+     * (its command line names {@code arcbox-<vmId>}) and killed; then the run directory goes.
+     */
+    static void killOrphan(String vmId, Path runDir) throws IOException {
+        if (!Files.exists(runDir)) {
+            return;
+        }
+        Path pidFile = runDir.resolve(QemuArgs.PID_FILE);
+        if (Files.exists(pidFile)) {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            byte[] cmdline;
+            try {
+                cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            } catch (java.nio.file.NoSuchFileException e) {
+                cmdline = new byte[0];
+            }
+            String args = new String(cmdline, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            if (args.contains(" arcbox-" + vmId + " ")) {
+                ProcessIdentity.of(pid).map(PidFd::open).ifPresent(fd -> {
+                    fd.signal(9);
+                    fd.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
+                    fd.close();
+                });
+            }
+        }
+        FileTree.delete(runDir);
     }
 
     private static void abort(Process child, PidFd pidfd) {

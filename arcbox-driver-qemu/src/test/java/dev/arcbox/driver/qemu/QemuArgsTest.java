@@ -27,7 +27,7 @@ class QemuArgsTest {
                 + " -m 512M -smp 2 -nodefaults -no-user-config -nographic -no-reboot"
                 + " -object memory-backend-file,id=mem,size=512M,mem-path=/dev/shm/arcbox/ab12.ram,share=on"
                 + " -chardev file,id=console,path=/var/lib/abx/ab12/console.log,append=on -serial chardev:console"
-                + " -qmp unix:/run/abx/ab12/qmp.sock,server=on,wait=off"
+                + " -qmp unix:/run/abx/ab12/qmp.sock,server=on,wait=off -pidfile /run/abx/ab12/qemu.pid"
                 + " -kernel /img/vmlinux -initrd /img/initramfs.cpio"
                 + " -append console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests"
                 + " i8042.noaux i8042.nokbd i8042.nopnp i8042.dumbkbd random.trust_cpu=on audit=0 no_timer_check"

@@ -1,0 +1,50 @@
+package dev.arcbox.cli;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Converters for numeric options, so that a bad number is a usage error before anything is sent. */
+final class Counts {
+
+    private Counts() {}
+
+    static long parse(String arg, long min, long max) {
+        long value;
+        try {
+            value = Long.parseLong(arg);
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("'" + arg + "' is not a whole number");
+        }
+        if (value < min) {
+            throw new TypeConversionException("must be at least " + min + ", got " + value);
+        }
+        if (value > max) {
+            throw new TypeConversionException("must be at most " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    /** 1 or more: vCPUs, MiB. */
+    static final class Positive implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String arg) {
+            return (int) parse(arg, 1, Integer.MAX_VALUE);
+        }
+    }
+
+    /** 0 or more: seconds, where 0 means the daemon's default or none. */
+    static final class NonNegative implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String arg) {
+            return (int) parse(arg, 0, Integer.MAX_VALUE);
+        }
+    }
+
+    /** An event sequence number, 0 or more. */
+    static final class Sequence implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String arg) {
+            return parse(arg, 0, Long.MAX_VALUE);
+        }
+    }
+}

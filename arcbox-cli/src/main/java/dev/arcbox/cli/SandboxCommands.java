@@ -1,0 +1,217 @@
+package dev.arcbox.cli;
+
+import dev.arcbox.api.v1.CreateSandboxRequest;
+import dev.arcbox.api.v1.CreateSandboxResponse;
+import dev.arcbox.api.v1.InspectSandboxRequest;
+import dev.arcbox.api.v1.ListSandboxesRequest;
+import dev.arcbox.api.v1.ListSandboxesResponse;
+import dev.arcbox.api.v1.NetworkSpec;
+import dev.arcbox.api.v1.RemoveSandboxRequest;
+import dev.arcbox.api.v1.ResourceLimits;
+import dev.arcbox.api.v1.RunRequest;
+import dev.arcbox.api.v1.SandboxEventsRequest;
+import dev.arcbox.api.v1.SandboxInfo;
+import dev.arcbox.api.v1.StartSandboxRequest;
+import dev.arcbox.api.v1.StopSandboxRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code arcbox sandbox ...}: one method per subcommand, each one call to SandboxService. */
+@Command(name = "sandbox", description = "Create, list, inspect, run commands in, stop, start and remove sandboxes.")
+final class SandboxCommands {
+
+    /** The daemon's own default for {@code stop} when {@code --timeout} is 0. */
+    private static final int DEFAULT_STOP_SECONDS = 30;
+
+    @ParentCommand
+    private Arcbox arcbox;
+
+    @Command(name = "create", description = "Create a sandbox and boot it (unless --no-start); prints its id.")
+    int create(
+            @Option(names = "--id", paramLabel = "ID", description = "its id (default: generated)") String id,
+            @Option(names = "--vcpus", paramLabel = "N", converter = Counts.Positive.class,
+                    description = "virtual CPUs (default: the daemon's)") Integer vcpus,
+            @Option(names = "--memory", paramLabel = "MIB", converter = Counts.Positive.class,
+                    description = "memory in MiB (default: the daemon's)") Integer memoryMib,
+            @Option(names = "--kernel", paramLabel = "PATH", description = "default: the daemon's") Path kernel,
+            @Option(names = "--rootfs", paramLabel = "PATH", description = "default: the daemon's") Path rootfs,
+            @Option(names = "--label", paramLabel = "K=V", converter = KeyValue.Converter.class,
+                    description = "a label; repeatable") List<KeyValue> labels,
+            @Option(names = "--env", paramLabel = "K=V", converter = KeyValue.Converter.class,
+                    description = "default environment of every run; repeatable") List<KeyValue> env,
+            @Option(names = "--ttl", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
+                    description = "remove it after this long (0: never)") Integer ttl,
+            @Option(names = "--network", paramLabel = "tap|none", completionCandidates = Networks.class,
+                    converter = Networks.class, description = "default: tap") String network,
+            @Option(names = "--wait", description = "return once it is ready") boolean wait,
+            @Option(names = "--no-start", description = "record it, do not boot it") boolean noStart) {
+        CreateSandboxRequest.Builder request = CreateSandboxRequest.newBuilder()
+                .putAllLabels(KeyValue.toMap(labels))
+                .putAllEnv(KeyValue.toMap(env))
+                .setWait(wait)
+                .setNoStart(noStart);
+        if (id != null) {
+            request.setId(id);
+        }
+        if (vcpus != null || memoryMib != null) {
+            ResourceLimits.Builder limits = request.getLimitsBuilder();
+            if (vcpus != null) {
+                limits.setVcpus(vcpus);
+            }
+            if (memoryMib != null) {
+                limits.setMemoryMib(memoryMib);
+            }
+        }
+        if (kernel != null) {
+            request.setKernel(kernel.toAbsolutePath().toString());
+        }
+        if (rootfs != null) {
+            request.setRootfs(rootfs.toAbsolutePath().toString());
+        }
+        if (ttl != null) {
+            request.setTtlSeconds(ttl);
+        }
+        if (network != null) {
+            request.setNetwork(NetworkSpec.newBuilder().setMode(network));
+        }
+        Duration deadline = wait ? Client.WAIT_DEADLINE : Client.UNARY_DEADLINE;
+        return arcbox.withClient(client -> {
+            CreateSandboxResponse created = client.sandboxes(deadline).create(request.build());
+            arcbox.output().line(created.getId());
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "ls", description = "List sandboxes.")
+    int list(
+            @Option(names = "--state", paramLabel = "S", description = "only those in this state") String state,
+            @Option(names = "--label", paramLabel = "K=V", converter = KeyValue.Converter.class,
+                    description = "only those with this label (all must match)") List<KeyValue> labels,
+            @Option(names = "-q", description = "print only the ids") boolean quiet,
+            @Option(names = {"-o", "--output"}, paramLabel = "table|json", defaultValue = "table",
+                    description = "output format (default: table)") Output.Format format) {
+        ListSandboxesRequest.Builder request = ListSandboxesRequest.newBuilder().putAllLabels(KeyValue.toMap(labels));
+        if (state != null) {
+            request.setState(state);
+        }
+        return arcbox.withClient(client -> {
+            ListSandboxesResponse list = client.sandboxes(Client.UNARY_DEADLINE).list(request.build());
+            SandboxViews.list(arcbox.output(), list, quiet, format);
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "inspect", description = "Show one sandbox.")
+    int inspect(
+            @Parameters(paramLabel = "ID") String id,
+            @Option(names = {"-o", "--output"}, paramLabel = "table|json", defaultValue = "table",
+                    description = "output format (default: table)") Output.Format format) {
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE)
+                    .inspect(InspectSandboxRequest.newBuilder().setId(id).build());
+            SandboxViews.info(arcbox.output(), info, format);
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "run", description = {
+            "Run a command in a sandbox; exits with its exit code.",
+            "Its stdout and stderr go to ours, as they arrive. Ctrl-C detaches: the command",
+            "keeps running unless --kill-on-disconnect is given. Put -- before CMD."})
+    int run(
+            @Parameters(index = "0", paramLabel = "ID", description = "the sandbox") String id,
+            @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "the command and its arguments")
+            List<String> cmd,
+            @Option(names = "--env", paramLabel = "K=V", converter = KeyValue.Converter.class,
+                    description = "an environment variable; repeatable") List<KeyValue> env,
+            @Option(names = "--workdir", paramLabel = "DIR", description = "working directory in the sandbox")
+            String workdir,
+            @Option(names = "--timeout", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
+                    description = "kill it after this long (0: no limit)") Integer timeout,
+            @Option(names = "--kill-on-disconnect", description = "kill it if arcbox goes away (e.g. Ctrl-C)")
+            boolean killOnDisconnect) {
+        RunRequest.Builder request = RunRequest.newBuilder()
+                .setId(id)
+                .addAllCmd(cmd)
+                .putAllEnv(KeyValue.toMap(env))
+                .setKillOnDisconnect(killOnDisconnect);
+        if (workdir != null) {
+            request.setWorkingDir(workdir);
+        }
+        if (timeout != null) {
+            request.setTimeoutSeconds(timeout);
+        }
+        return arcbox.withClient(client -> new RunSession(arcbox).run(client, request.build()));
+    }
+
+    @Command(name = "stop", description = "Stop a sandbox's VM; keeps its disk and address.")
+    int stop(
+            @Parameters(paramLabel = "ID") String id,
+            @Option(names = "--timeout", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
+                    description = "graceful stop before killing it (default: 30)") Integer timeout) {
+        int seconds = timeout == null || timeout == 0 ? DEFAULT_STOP_SECONDS : timeout;
+        StopSandboxRequest request = StopSandboxRequest.newBuilder()
+                .setId(id)
+                .setTimeoutSeconds(timeout == null ? 0 : timeout)
+                .build();
+        Duration deadline = Client.UNARY_DEADLINE.plusSeconds(seconds);
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(deadline).stop(request);
+            arcbox.output().line(info.getId());
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "start", description = "Boot a stopped sandbox again.")
+    int start(
+            @Parameters(paramLabel = "ID") String id,
+            @Option(names = "--wait", description = "return once it is ready") boolean wait) {
+        StartSandboxRequest request = StartSandboxRequest.newBuilder().setId(id).setWait(wait).build();
+        Duration deadline = wait ? Client.WAIT_DEADLINE : Client.UNARY_DEADLINE;
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(deadline).start(request);
+            arcbox.output().line(info.getId());
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "rm", description = "Remove a sandbox: its VM, disk and address.")
+    int remove(
+            @Option(names = {"-f", "--force"}, description = "also when commands are running in it") boolean force,
+            @Parameters(paramLabel = "ID") String id) {
+        RemoveSandboxRequest request = RemoveSandboxRequest.newBuilder().setId(id).setForce(force).build();
+        return arcbox.withClient(client -> {
+            client.sandboxes(Client.UNARY_DEADLINE).remove(request);
+            arcbox.output().line(id);
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "events", description = "Print lifecycle events, one a line, until interrupted.")
+    int events(
+            @Option(names = "--id", paramLabel = "ID", description = "only this sandbox's") String id,
+            @Option(names = "--action", paramLabel = "A", description = "only this action") String action,
+            @Option(names = "--from", paramLabel = "SEQ", converter = Counts.Sequence.class,
+                    description = "replay from this sequence number (default: only new events)") Long from) {
+        SandboxEventsRequest.Builder request = SandboxEventsRequest.newBuilder();
+        if (id != null) {
+            request.setId(id);
+        }
+        if (action != null) {
+            request.setAction(action);
+        }
+        if (from != null) {
+            request.setFromSeq(from);
+        }
+        Output output = arcbox.output();
+        return arcbox.withClient(client ->
+                client.follow(arcbox.interrupts(), stub -> stub.events(request.build()), e -> SandboxViews.event(output, e))
+                        ? ExitCodes.OK
+                        : ExitCodes.INTERRUPTED);
+    }
+}
