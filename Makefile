@@ -5,7 +5,7 @@ IMAGES ?= /var/lib/arcbox/images
 MVN := ./mvnw -B -q -ntp
 JAVA_ENV = JAVA_HOME="$$(scripts/find-jdk.sh)"
 
-.PHONY: all setup guest agent build test test-agent test-java bench run clean
+.PHONY: all setup guest agent build test test-agent test-java bench run demo try clean
 
 all: build
 
@@ -34,8 +34,20 @@ test: test-agent test-java
 bench: guest build
 	@$(JAVA_ENV) ./mvnw -B -ntp -q -pl bench -Darcbox.images=$(IMAGES) -Dsurefire.excludedGroups= -Dgroups=bench test
 
-## boot a microVM, run a command in it through the guest agent, stop it
+## arcboxd in the foreground with the built-in defaults (socket /run/arcbox/arcbox.sock)
 run: guest build
+	@echo "arcboxd starting; in another shell try:"
+	@echo "  bin/arcbox sandbox create --id hello --network none --wait"
+	@echo "  bin/arcbox sandbox run hello -- uname -a"
+	@echo "  bin/arcbox sandbox rm -f hello"
+	@$(JAVA_ENV) exec bin/arcboxd
+
+## a tour in a private network namespace with a temporary data dir; leaves nothing behind
+demo: guest build
+	@$(JAVA_ENV) bash scripts/demo.sh $(IMAGES)
+
+## boot one microVM with the driver alone, run a command through the agent, stop it
+try: guest build
 	@$(JAVA_ENV) bin/arcbox-try $(IMAGES) uname -a
 
 clean:

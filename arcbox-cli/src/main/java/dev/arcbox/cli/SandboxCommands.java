@@ -47,7 +47,7 @@ final class SandboxCommands {
             @Option(names = "--ttl", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
                     description = "remove it after this long (0: never)") Integer ttl,
             @Option(names = "--network", paramLabel = "tap|none", completionCandidates = Networks.class,
-                    converter = Networks.class, description = "default: tap") String network,
+                    converter = Networks.class, description = "default: none (sandbox networking, mode tap, is not built yet)") String network,
             @Option(names = "--wait", description = "return once it is ready") boolean wait,
             @Option(names = "--no-start", description = "record it, do not boot it") boolean noStart) {
         CreateSandboxRequest.Builder request = CreateSandboxRequest.newBuilder()
