@@ -319,6 +319,53 @@ class ArcboxdTest {
     }
 
     @Test
+    void socket_isOnlyForRootAndItsGroup() throws IOException {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket)))
+                .isEqualTo("rw-rw----");
+    }
+
+    @Test
+    void ttl_expiryRemoves_andUpdateRearms() {
+        var api = daemon.sandboxes();
+        String kept = unique("ttl-kept");
+        String gone = unique("ttl-gone");
+        api.create(sandbox(kept).setNoStart(true).setWait(false).setTtlSeconds(2).build());
+        long first = api.inspect(InspectSandboxRequest.newBuilder().setId(kept).build()).getTtlDeadline();
+        SandboxInfo rearmed = api.updateSandbox(UpdateSandboxRequest.newBuilder().setId(kept).setTtlSeconds(3600).build());
+        assertThat(rearmed.getTtlDeadline()).isGreaterThan(first + 3000);
+        api.create(sandbox(gone).setNoStart(true).setWait(false).setTtlSeconds(1).build());
+        Awaitility.await(gone + " expired").atMost(Duration.ofSeconds(30))
+                .until(() -> code(() -> api.inspect(InspectSandboxRequest.newBuilder().setId(gone).build()))
+                        == Status.Code.NOT_FOUND);
+        assertThat(api.inspect(InspectSandboxRequest.newBuilder().setId(kept).build()).getState()).isEqualTo("stopped");
+        api.remove(RemoveSandboxRequest.newBuilder().setId(kept).build());
+    }
+
+    @Test
+    void runClientGoesAway_processKeepsRunning_unlessAskedToKillIt() throws Exception {
+        var api = daemon.sandboxes();
+        String id = unique("detach");
+        api.create(sandbox(id).build());
+        for (boolean kill : new boolean[] {false, true}) {
+            // the sleep's duration tells the two runs apart (busybox sleep takes no other words)
+            String marker = kill ? "602" : "601";
+            io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+            Iterator<RunOutput> out = call.call(() -> SandboxServiceGrpc.newBlockingStub(daemon.channel())
+                    .run(RunRequest.newBuilder().setId(id).setKillOnDisconnect(kill)
+                            .addAllCmd(List.of("sh", "-c", "echo started; exec sleep " + marker)).build()));
+            assertThat(out.next().getData().toStringUtf8()).isEqualTo("started\n");
+            String script = "ps -o args | grep -q '^sleep " + marker + "$' && echo running || echo gone";
+            Awaitility.await(marker + " started").atMost(Duration.ofSeconds(30))
+                    .until(() -> run(daemon.sandboxes(), id, 0, "sh", "-c", script), "running\n"::equals);
+            call.cancel(null);
+            String expected = kill ? "gone\n" : "running\n";
+            Awaitility.await(marker).atMost(Duration.ofSeconds(30))
+                    .until(() -> run(daemon.sandboxes(), id, 0, "sh", "-c", script), expected::equals);
+        }
+        api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+    }
+
+    @Test
     void secondDaemonOnTheSameDataDir_refusesToStart() throws Exception {
         DaemonProcess twin = new DaemonProcess(daemon.dataDir.getFileName().toString(), netns, "");
         assertThat(twin.startExpectingExit()).isEqualTo(2);
