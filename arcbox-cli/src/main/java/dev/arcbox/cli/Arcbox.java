@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "arcbox", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Arcbox.Version.class, sortOptions = false,
         description = "Command line client of arcboxd, the arcbox sandbox daemon.",
-        subcommands = {SandboxCommands.class, SystemCommands.class})
+        subcommands = {SandboxCommands.class, SnapshotCommands.class, SystemCommands.class})
 public final class Arcbox {
 
     static final String SOCKET_ENV = "ARCBOX_SOCKET";

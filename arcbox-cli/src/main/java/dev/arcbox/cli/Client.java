@@ -2,6 +2,8 @@ package dev.arcbox.cli;
 
 import dev.arcbox.api.v1.SandboxServiceGrpc;
 import dev.arcbox.api.v1.SandboxServiceGrpc.SandboxServiceBlockingStub;
+import dev.arcbox.api.v1.SnapshotServiceGrpc;
+import dev.arcbox.api.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub;
 import dev.arcbox.api.v1.SystemServiceGrpc;
 import dev.arcbox.api.v1.SystemServiceGrpc.SystemServiceBlockingStub;
 import io.grpc.Context;
@@ -35,7 +37,10 @@ final class Client implements AutoCloseable {
 
     /** Deadline of a plain unary call. */
     static final Duration UNARY_DEADLINE = Duration.ofSeconds(60);
-    /** Deadline of a call that waits for a VM to boot (create --wait, start --wait). */
+    /**
+     * Deadline of a call that waits for a VM to boot (create --wait, start --wait, snapshot restore)
+     * or for its memory to be written (snapshot create).
+     */
     static final Duration WAIT_DEADLINE = Duration.ofMinutes(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -86,6 +91,10 @@ final class Client implements AutoCloseable {
     /** For streaming calls: no deadline, they end when the server or the user ends them. */
     SandboxServiceBlockingStub sandboxStreams() {
         return SandboxServiceGrpc.newBlockingStub(channel);
+    }
+
+    SnapshotServiceBlockingStub snapshots(Duration timeout) {
+        return SnapshotServiceGrpc.newBlockingStub(channel).withDeadline(deadline(timeout));
     }
 
     SystemServiceBlockingStub system() {

@@ -40,6 +40,17 @@ final class Counts {
         }
     }
 
+    /** The most sandboxes one {@code snapshot restore --count} may fork. */
+    static final int MAX_FORK = 64;
+
+    /** How many sandboxes one restore makes: 1 to {@link #MAX_FORK}. */
+    static final class Fork implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String arg) {
+            return (int) parse(arg, 1, MAX_FORK);
+        }
+    }
+
     /** An event sequence number, 0 or more. */
     static final class Sequence implements ITypeConverter<Long> {
         @Override

@@ -7,8 +7,11 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -23,6 +26,8 @@ final class Output {
     record Field(String key, String value) {}
 
     static final String NONE = "-";
+
+    private static final String[] BINARY_UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
     /** Proto field names (snake_case) and every field, set or not, so scripts see a fixed shape. */
     private static final JsonFormat.Printer JSON =
@@ -96,6 +101,51 @@ final class Output {
         Instant at = Instant.ofEpochSecond(epochSeconds);
         Duration ago = Duration.between(at, clock.instant());
         return at + (ago.isNegative() ? " (in " + span(ago.negated()) + ")" : " (" + span(ago) + " ago)");
+    }
+
+    /** {@link #age(long)} of an RFC 3339 time; empty or unreadable is {@link #NONE}. */
+    String age(String rfc3339) {
+        Instant at = instant(rfc3339);
+        return at == null ? NONE : span(Duration.between(at, clock.instant()));
+    }
+
+    /** {@link #when(long)} of an RFC 3339 time, shown as sent; empty is {@link #NONE}, unreadable as sent. */
+    String when(String rfc3339) {
+        Instant at = instant(rfc3339);
+        if (at == null) {
+            return orNone(rfc3339);
+        }
+        Duration ago = Duration.between(at, clock.instant());
+        return rfc3339 + (ago.isNegative() ? " (in " + span(ago.negated()) + ")" : " (" + span(ago) + " ago)");
+    }
+
+    private static Instant instant(String rfc3339) {
+        if (rfc3339 == null || rfc3339.isEmpty()) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(rfc3339).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /**
+     * An unsigned byte count in binary units with one decimal: {@code 512 B}, {@code 1.5 KiB},
+     * {@code 12.3 MiB}.
+     */
+    static String bytes(long unsigned) {
+        if (unsigned >= 0 && unsigned < 1024) {
+            return unsigned + " B";
+        }
+        double value = unsigned >= 0 ? unsigned : (unsigned >>> 1) * 2.0;
+        int unit = 0;
+        // 1023.95 and more would round to "1024.0": the next unit reads better
+        while (unit < BINARY_UNITS.length - 1 && value >= 1023.95) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, BINARY_UNITS[unit]);
     }
 
     static String span(Duration d) {

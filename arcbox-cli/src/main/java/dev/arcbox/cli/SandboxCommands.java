@@ -6,8 +6,10 @@ import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
 import dev.arcbox.api.v1.NetworkSpec;
+import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.ResourceLimits;
+import dev.arcbox.api.v1.ResumeSandboxRequest;
 import dev.arcbox.api.v1.RunRequest;
 import dev.arcbox.api.v1.SandboxEventsRequest;
 import dev.arcbox.api.v1.SandboxInfo;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code arcbox sandbox ...}: one method per subcommand, each one call to SandboxService. */
-@Command(name = "sandbox", description = "Create, list, inspect, run commands in, stop, start and remove sandboxes.")
+@Command(name = "sandbox",
+        description = "Create, list, inspect, run commands in, pause, resume, stop, start and remove sandboxes.")
 final class SandboxCommands {
 
     /** The daemon's own default for {@code stop} when {@code --timeout} is 0. */
@@ -175,6 +178,26 @@ final class SandboxCommands {
         Duration deadline = wait ? Client.WAIT_DEADLINE : Client.UNARY_DEADLINE;
         return arcbox.withClient(client -> {
             SandboxInfo info = client.sandboxes(deadline).start(request);
+            arcbox.output().line(info.getId());
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "pause", description = "Pause a ready sandbox's vCPUs; run is refused until it is resumed.")
+    int pause(@Parameters(paramLabel = "ID") String id) {
+        PauseSandboxRequest request = PauseSandboxRequest.newBuilder().setId(id).build();
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE).pause(request);
+            arcbox.output().line(info.getId());
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "resume", description = "Resume a paused sandbox.")
+    int resume(@Parameters(paramLabel = "ID") String id) {
+        ResumeSandboxRequest request = ResumeSandboxRequest.newBuilder().setId(id).build();
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE).resume(request);
             arcbox.output().line(info.getId());
             return ExitCodes.OK;
         });

@@ -14,7 +14,7 @@ final class SystemCommands {
     @ParentCommand
     private Arcbox arcbox;
 
-    @Command(name = "info", description = "Show the daemon's version, driver, capacity and defaults.")
+    @Command(name = "info", description = "Show the daemon's version, driver, capacity, snapshots and defaults.")
     int info(@Option(names = {"-o", "--output"}, paramLabel = "table|json", defaultValue = "table",
                     description = "output format (default: table)") Output.Format format) {
         return arcbox.withClient(client -> {
@@ -37,6 +37,7 @@ final class SystemCommands {
                         ? Output.NONE : String.join(",", i.getCapabilitiesList())),
                 new Output.Field("sandboxes", i.getSandboxes() + " of at most " + i.getMaxSandboxes()),
                 new Output.Field("by state", Output.pairs(i.getSandboxesByStateMap())),
+                new Output.Field("snapshots", i.getSnapshots() + " (" + Output.bytes(i.getSnapshotBytes()) + ")"),
                 new Output.Field("host memory", i.getHostMemoryMib() + " MiB (" + i.getHostMemoryAvailableMib()
                         + " MiB available)"),
                 new Output.Field("kernel", Output.orNone(i.getKernel())),

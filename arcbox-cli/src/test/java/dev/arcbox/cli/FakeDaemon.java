@@ -1,20 +1,32 @@
 package dev.arcbox.cli;
 
 import com.google.protobuf.Message;
+import dev.arcbox.api.v1.CheckpointRequest;
+import dev.arcbox.api.v1.CheckpointResponse;
 import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.CreateSandboxResponse;
+import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.Empty;
 import dev.arcbox.api.v1.InfoRequest;
 import dev.arcbox.api.v1.InspectSandboxRequest;
+import dev.arcbox.api.v1.InspectSnapshotRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
+import dev.arcbox.api.v1.ListSnapshotsRequest;
+import dev.arcbox.api.v1.ListSnapshotsResponse;
+import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
+import dev.arcbox.api.v1.RestoreRequest;
+import dev.arcbox.api.v1.RestoreResponse;
+import dev.arcbox.api.v1.ResumeSandboxRequest;
 import dev.arcbox.api.v1.RunOutput;
 import dev.arcbox.api.v1.RunRequest;
 import dev.arcbox.api.v1.SandboxEvent;
 import dev.arcbox.api.v1.SandboxEventsRequest;
 import dev.arcbox.api.v1.SandboxInfo;
 import dev.arcbox.api.v1.SandboxServiceGrpc;
+import dev.arcbox.api.v1.SnapshotInfo;
+import dev.arcbox.api.v1.SnapshotServiceGrpc;
 import dev.arcbox.api.v1.StartSandboxRequest;
 import dev.arcbox.api.v1.StopSandboxRequest;
 import dev.arcbox.api.v1.SystemInfo;
@@ -40,8 +52,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stand-in arcboxd: a real gRPC server on a Unix socket (Netty epoll, as the daemon uses) whose
- * services record every request, answer with canned data, fail with a chosen status, and stream
- * canned Run output and events (optionally holding the stream open until the client cancels).
+ * services (sandboxes, snapshots, system) record every request, answer with canned data, fail with
+ * a chosen status, and stream canned Run output and events (optionally holding the stream open
+ * until the client cancels).
  */
 final class FakeDaemon implements AutoCloseable {
 
@@ -60,6 +73,10 @@ final class FakeDaemon implements AutoCloseable {
     volatile ListSandboxesResponse listResponse = ListSandboxesResponse.getDefaultInstance();
     volatile SandboxInfo info = SandboxInfo.getDefaultInstance();
     volatile SystemInfo systemInfo = SystemInfo.getDefaultInstance();
+    volatile CheckpointResponse checkpointResponse = CheckpointResponse.getDefaultInstance();
+    volatile RestoreResponse restoreResponse = RestoreResponse.getDefaultInstance();
+    volatile ListSnapshotsResponse snapshotList = ListSnapshotsResponse.getDefaultInstance();
+    volatile SnapshotInfo snapshotInfo = SnapshotInfo.getDefaultInstance();
     volatile List<RunOutput> runOutputs = List.of();
     volatile List<SandboxEvent> events = List.of();
     /** Keep Run and Events open after the canned messages, until the client cancels. */
@@ -78,6 +95,7 @@ final class FakeDaemon implements AutoCloseable {
                 .workerEventLoopGroup(workers)
                 .directExecutor()
                 .addService(new Sandboxes())
+                .addService(new Snapshots())
                 .addService(new Systems())
                 .build()
                 .start();
@@ -169,6 +187,16 @@ final class FakeDaemon implements AutoCloseable {
         }
 
         @Override
+        public void pause(PauseSandboxRequest request, StreamObserver<SandboxInfo> response) {
+            reply(request, response, info);
+        }
+
+        @Override
+        public void resume(ResumeSandboxRequest request, StreamObserver<SandboxInfo> response) {
+            reply(request, response, info);
+        }
+
+        @Override
         public void run(RunRequest request, StreamObserver<RunOutput> response) {
             stream(request, response, runOutputs);
         }
@@ -176,6 +204,33 @@ final class FakeDaemon implements AutoCloseable {
         @Override
         public void events(SandboxEventsRequest request, StreamObserver<SandboxEvent> response) {
             stream(request, response, events);
+        }
+    }
+
+    private final class Snapshots extends SnapshotServiceGrpc.SnapshotServiceImplBase {
+        @Override
+        public void checkpoint(CheckpointRequest request, StreamObserver<CheckpointResponse> response) {
+            reply(request, response, checkpointResponse);
+        }
+
+        @Override
+        public void restore(RestoreRequest request, StreamObserver<RestoreResponse> response) {
+            reply(request, response, restoreResponse);
+        }
+
+        @Override
+        public void list(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> response) {
+            reply(request, response, snapshotList);
+        }
+
+        @Override
+        public void inspect(InspectSnapshotRequest request, StreamObserver<SnapshotInfo> response) {
+            reply(request, response, snapshotInfo);
+        }
+
+        @Override
+        public void delete(DeleteSnapshotRequest request, StreamObserver<Empty> response) {
+            reply(request, response, Empty.getDefaultInstance());
         }
     }
 

@@ -9,13 +9,16 @@ import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
 import dev.arcbox.api.v1.NetworkSpec;
+import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.ResourceLimits;
+import dev.arcbox.api.v1.ResumeSandboxRequest;
 import dev.arcbox.api.v1.SandboxInfo;
 import dev.arcbox.api.v1.SandboxNetwork;
 import dev.arcbox.api.v1.SandboxSummary;
 import dev.arcbox.api.v1.StartSandboxRequest;
 import dev.arcbox.api.v1.StopSandboxRequest;
+import io.grpc.Status;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -241,5 +244,41 @@ class SandboxCommandsTest {
                 RemoveSandboxRequest.newBuilder().setId("sb-1").setForce(true).build(),
                 RemoveSandboxRequest.newBuilder().setId("sb-1").build());
         assertThat(daemon.deadlinesMillis.getFirst()).isBetween(60_001L, 65_000L);
+    }
+
+    @Test
+    void pause_resume_sendTheId_andPrintIt() {
+        daemon.info = SandboxInfo.newBuilder().setId("sb-1").setState("paused").build();
+
+        Cli.Result pause = cli.run("sandbox", "pause", "sb-1");
+        Cli.Result resume = cli.run("sandbox", "resume", "sb-1");
+
+        assertThat(pause.err()).isEmpty();
+        assertThat(pause.exit()).isZero();
+        assertThat(pause.out()).isEqualTo("sb-1\n");
+        assertThat(resume.exit()).isZero();
+        assertThat(resume.out()).isEqualTo("sb-1\n");
+        assertThat(daemon.requests).containsExactly(
+                PauseSandboxRequest.newBuilder().setId("sb-1").build(),
+                ResumeSandboxRequest.newBuilder().setId("sb-1").build());
+        assertThat(daemon.deadlinesMillis).allMatch(ms -> ms > 0 && ms <= 60_000L);
+    }
+
+    @Test
+    void pause_ofAStoppedSandbox_exits5_withTheDaemonsMessage() {
+        daemon.failWith = Status.FAILED_PRECONDITION.withDescription("sandbox 'sb-1' is stopped, not ready");
+
+        Cli.Result r = cli.run("sandbox", "pause", "sb-1");
+
+        assertThat(r.exit()).isEqualTo(5);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("arcbox: sandbox 'sb-1' is stopped, not ready (FAILED_PRECONDITION)\n");
+    }
+
+    @Test
+    void pause_resume_needAnId() {
+        assertThat(cli.run("sandbox", "pause").exit()).isEqualTo(2);
+        assertThat(cli.run("sandbox", "resume").exit()).isEqualTo(2);
+        assertThat(daemon.requests).isEmpty();
     }
 }

@@ -27,6 +27,7 @@ class SystemCommandsTest {
                 .setSandboxes(3).setMaxSandboxes(50).putSandboxesByState("running", 2).putSandboxesByState("stopped", 1)
                 .setHostMemoryMib(24000).setHostMemoryAvailableMib(20000).setDataDir("/var/lib/arcbox")
                 .setStartedAt(Cli.NOW.getEpochSecond() - 7200).setDaemonRssKib(90000)
+                .setSnapshots(4).setSnapshotBytes(12_900_000)
                 .build();
     }
 
@@ -48,6 +49,7 @@ class SystemCommandsTest {
                 capabilities: snapshots,hardware-acceleration
                 sandboxes:    3 of at most 50
                 by state:     running=2,stopped=1
+                snapshots:    4 (12.3 MiB)
                 host memory:  24000 MiB (20000 MiB available)
                 kernel:       -
                 rootfs:       -
@@ -61,10 +63,20 @@ class SystemCommandsTest {
     void info_json_roundTrips() throws Exception {
         Cli.Result r = cli.run("system", "info", "-o", "json");
 
-        assertThat(r.out()).contains("\"max_sandboxes\": 50");
+        assertThat(r.out()).contains("\"max_sandboxes\": 50").contains("\"snapshots\": 4")
+                .contains("\"snapshot_bytes\": \"12900000\"");
         SystemInfo.Builder parsed = SystemInfo.newBuilder();
         JsonFormat.parser().merge(r.out(), parsed);
         assertThat(parsed.build()).isEqualTo(daemon.systemInfo);
+    }
+
+    @Test
+    void info_withoutSnapshots_saysSo() {
+        daemon.systemInfo = SystemInfo.newBuilder().setVersion("0.1.0").build();
+
+        Cli.Result r = cli.run("system", "info");
+
+        assertThat(r.out().lines()).contains("snapshots:    0 (0 B)");
     }
 
     @Test
@@ -73,6 +85,6 @@ class SystemCommandsTest {
 
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith("#!/usr/bin/env bash").contains("complete -F _complete_arcbox")
-                .contains("--kill-on-disconnect");
+                .contains("--kill-on-disconnect").contains("snapshot").contains("--count");
     }
 }

@@ -186,6 +186,7 @@ public final class Arcboxd {
             GuestImage image, Instant started, HealthStatusManager health, boolean remote) {
         builder.executor(Executors.newVirtualThreadPerTaskExecutor())
                 .addService(new SandboxApi(sandboxes))
+                .addService(new SnapshotApi(sandboxes.snapshots()))
                 .addService(new SystemApi(config, sandboxes, image, started))
                 .addService(health.getHealthService());
         if (!remote) {

@@ -7,7 +7,9 @@ import dev.arcbox.api.v1.Empty;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
+import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
+import dev.arcbox.api.v1.ResumeSandboxRequest;
 import dev.arcbox.api.v1.ResourceLimits;
 import dev.arcbox.api.v1.RunOutput;
 import dev.arcbox.api.v1.RunRequest;
@@ -205,6 +207,16 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
         } finally {
             done.countDown();
         }
+    }
+
+    @Override
+    public void pause(PauseSandboxRequest request, StreamObserver<SandboxInfo> out) {
+        unary(out, () -> info(sandboxes.pause(request.getId())));
+    }
+
+    @Override
+    public void resume(ResumeSandboxRequest request, StreamObserver<SandboxInfo> out) {
+        unary(out, () -> info(sandboxes.resume(request.getId())));
     }
 
     @Override

@@ -51,6 +51,8 @@ final class SystemApi extends SystemServiceGrpc.SystemServiceImplBase {
                     .setRootfs(image.rootfs().toString())
                     .setStartedAt(started.getEpochSecond())
                     .setDaemonRssKib(rssKib());
+            long[] snaps = sandboxes.snapshots().usage();
+            b.setSnapshots((int) snaps[0]).setSnapshotBytes(snaps[1]);
             byState.forEach(b::putSandboxesByState);
             sandboxes.driver().capabilities().stream().map(Enum::name).sorted().forEach(b::addCapabilities);
             out.onNext(b.build());

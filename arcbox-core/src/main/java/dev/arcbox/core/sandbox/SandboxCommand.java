@@ -14,34 +14,35 @@ public enum SandboxCommand {
     RUN,
     UPDATE,
     PAUSE,
-    RESUME;
+    RESUME,
+    CHECKPOINT;
 
     /** Whether {@code state} allows this command. */
     public boolean allowedIn(SandboxState state) {
         return switch (state) {
             case STARTING -> switch (this) {
                 case REMOVE_FORCED, UPDATE -> true;
-                case START, STOP, REMOVE, RUN, PAUSE, RESUME -> false;
+                case START, STOP, REMOVE, RUN, PAUSE, RESUME, CHECKPOINT -> false;
             };
             case READY -> switch (this) {
-                case STOP, REMOVE, REMOVE_FORCED, RUN, UPDATE, PAUSE -> true;
+                case STOP, REMOVE, REMOVE_FORCED, RUN, UPDATE, PAUSE, CHECKPOINT -> true;
                 case START, RESUME -> false;
             };
             case PAUSED -> switch (this) {
-                case STOP, REMOVE_FORCED, UPDATE, RESUME -> true;
+                case STOP, REMOVE_FORCED, UPDATE, RESUME, CHECKPOINT -> true;
                 case START, REMOVE, RUN, PAUSE -> false;
             };
             case STOPPING -> switch (this) {
                 case REMOVE_FORCED, UPDATE -> true;
-                case START, STOP, REMOVE, RUN, PAUSE, RESUME -> false;
+                case START, STOP, REMOVE, RUN, PAUSE, RESUME, CHECKPOINT -> false;
             };
             case STOPPED -> switch (this) {
                 case START, REMOVE, REMOVE_FORCED, UPDATE -> true;
-                case STOP, RUN, PAUSE, RESUME -> false;
+                case STOP, RUN, PAUSE, RESUME, CHECKPOINT -> false;
             };
             case FAILED -> switch (this) {
                 case REMOVE, REMOVE_FORCED, UPDATE -> true;
-                case START, STOP, RUN, PAUSE, RESUME -> false;
+                case START, STOP, RUN, PAUSE, RESUME, CHECKPOINT -> false;
             };
         };
     }
@@ -63,6 +64,7 @@ public enum SandboxCommand {
             case UPDATE -> "update";
             case PAUSE -> "pause";
             case RESUME -> "resume";
+            case CHECKPOINT -> "checkpoint";
         };
     }
 }

@@ -64,6 +64,7 @@ public final class SandboxService implements AutoCloseable {
     private final Map<String, CompletableFuture<SandboxView>> booting = new ConcurrentHashMap<>();
     private final ReentrantLock admission = new ReentrantLock();
     private final ScheduledExecutorService timers;
+    private final Snapshots snapshots;
 
     public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock) {
         this.config = config;
@@ -75,6 +76,11 @@ public final class SandboxService implements AutoCloseable {
         this.validation = ValidationContext.of(config, driver.id(), driver.capabilities());
         this.boots = new Semaphore(config.limits().maxConcurrentBoots(), true);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sandbox-timers").factory());
+        this.snapshots = new Snapshots(this);
+    }
+
+    public Snapshots snapshots() {
+        return snapshots;
     }
 
     public SandboxEvents events() {
@@ -88,6 +94,7 @@ public final class SandboxService implements AutoCloseable {
     /** Re-attaches to the VMs recorded as running and starts the TTL timer. Call once at startup. */
     public void recover() {
         new Recovery(this).run();
+        snapshots.recover();
         timers.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -148,29 +155,12 @@ public final class SandboxService implements AutoCloseable {
                 spec.sshPublicKey(), spec.labels(), spec.env(), spec.ttl(), spec.network(), spec.idleTimeout());
     }
 
-    /** Limits: number of sandboxes, and memory of the ones that may run. */
+    /** Limits: number of sandboxes, and memory on the host. */
     private void admit(SandboxSpec spec) {
         if (store.findSandboxById(spec.id()).isPresent()) {
             throw new ArcboxException.AlreadyExists("sandbox '" + spec.id() + "' exists already");
         }
-        List<SandboxRow> all = store.listSandboxes(SandboxFilter.ALL);
-        if (all.size() >= config.limits().maxSandboxes()) {
-            throw new ArcboxException.ResourceExhausted("limits.max_sandboxes: " + all.size() + " of "
-                    + config.limits().maxSandboxes() + " sandboxes exist already");
-        }
-        long committed = 0;
-        for (SandboxRow row : all) {
-            if (!row.state().equals(SandboxState.STOPPED.name()) && !row.state().equals(SandboxState.FAILED.name())) {
-                committed += SpecJson.read(row.specJson()).memoryMib();
-            }
-        }
-        long available = HostMemory.availableMib();
-        long needed = committed + spec.memoryMib() + config.limits().memoryHeadroomMib();
-        if (available > 0 && spec.memoryMib() + config.limits().memoryHeadroomMib() > available) {
-            throw new ArcboxException.ResourceExhausted("memory_mib: " + spec.memoryMib() + " MiB requested, "
-                    + available + " MiB available on the host with " + config.limits().memoryHeadroomMib()
-                    + " MiB kept as headroom (sandboxes already hold " + committed + " MiB; total " + needed + ")");
-        }
+        admitMore(spec, 1);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -377,6 +367,44 @@ public final class SandboxService implements AutoCloseable {
         return inspectUid(row.uid());
     }
 
+    /** Pauses the vCPUs of a ready sandbox; Run is refused while it is paused. */
+    public SandboxView pause(String id) {
+        return pauseOrResume(id, SandboxCommand.PAUSE, SandboxState.PAUSED, "paused");
+    }
+
+    /** Resumes a paused sandbox. */
+    public SandboxView resume(String id) {
+        return pauseOrResume(id, SandboxCommand.RESUME, SandboxState.READY, "resumed");
+    }
+
+    private SandboxView pauseOrResume(String id, SandboxCommand command, SandboxState to, String action) {
+        SandboxRow row = find(id);
+        ReentrantLock lock = lockOf(row.uid());
+        long seq;
+        lock.lock();
+        try {
+            SandboxRow current = store.findSandboxByUid(row.uid()).orElseThrow(() -> notFound(id));
+            command.check(id, SandboxState.valueOf(current.state()));
+            Live l = live.get(current.uid());
+            if (l == null) {
+                throw new ArcboxException.FailedPrecondition("sandbox '" + id + "' has no running vm");
+            }
+            if (command == SandboxCommand.PAUSE) {
+                l.vm.pause();
+            } else {
+                l.vm.resume();
+            }
+            seq = store.write(tx -> {
+                tx.updateSandbox(current.uid(), current.generation(), r -> r.withState(to.name(), null));
+                return tx.appendEvent(id, current.uid(), action, "{}");
+            });
+        } finally {
+            lock.unlock();
+        }
+        events.published(seq);
+        return inspectUid(row.uid());
+    }
+
     // ------------------------------------------------------------------------------------------
     // run
 
@@ -565,7 +593,7 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    // accessors for Recovery
+    // accessors for Recovery and Snapshots
     Store store() {
         return store;
     }
@@ -576,6 +604,42 @@ public final class SandboxService implements AutoCloseable {
 
     VmPlanner planner() {
         return planner;
+    }
+
+    DaemonConfig config() {
+        return config;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Semaphore boots() {
+        return boots;
+    }
+
+    ReentrantLock admissionLock() {
+        return admission;
+    }
+
+    SandboxRow findRow(String id) {
+        return find(id);
+    }
+
+    /** Admission of {@code count} more sandboxes shaped like {@code spec}; call under the admission lock. */
+    void admitMore(SandboxSpec spec, int count) {
+        List<SandboxRow> all = store.listSandboxes(SandboxFilter.ALL);
+        if (all.size() + count > config.limits().maxSandboxes()) {
+            throw new ArcboxException.ResourceExhausted("limits.max_sandboxes: " + all.size() + " of "
+                    + config.limits().maxSandboxes() + " sandboxes exist, " + count + " more asked for");
+        }
+        long available = HostMemory.availableMib();
+        long needed = (long) spec.memoryMib() * count + config.limits().memoryHeadroomMib();
+        if (available > 0 && needed > available) {
+            throw new ArcboxException.ResourceExhausted("memory_mib: " + count + " x " + spec.memoryMib()
+                    + " MiB asked for, " + available + " MiB available with " + config.limits().memoryHeadroomMib()
+                    + " MiB kept as headroom");
+        }
     }
 
     void adopt(String uid, RunningVm vm) {

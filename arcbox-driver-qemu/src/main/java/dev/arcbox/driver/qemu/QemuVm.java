@@ -187,7 +187,9 @@ final class QemuVm implements RunningVm {
             return new StopResult(StopResult.How.ALREADY_EXITED, Duration.ZERO, exit.join());
         }
         StopResult.How how = StopResult.How.GRACEFUL;
-        if (!gracefulShutdown(start + grace.toNanos() * 6 / 10)) {
+        // a paused guest cannot answer SHUTDOWN: go straight to SIGTERM
+        boolean running = guestRunning();
+        if (!running || !gracefulShutdown(start + grace.toNanos() * 6 / 10)) {
             how = StopResult.How.TERMINATED;
             pidfd.signal(SIGTERM);
             if (!awaitExit(end)) {
@@ -200,6 +202,14 @@ final class QemuVm implements RunningVm {
             }
         }
         return new StopResult(how, Duration.ofNanos(System.nanoTime() - start), exit.join());
+    }
+
+    private boolean guestRunning() {
+        try {
+            return "running".equals(status());
+        } catch (ArcboxException e) {
+            return false;
+        }
     }
 
     /** Asks the guest to power off; true when QEMU exited before {@code endNanos}. */

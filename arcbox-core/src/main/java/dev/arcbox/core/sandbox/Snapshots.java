@@ -1,0 +1,404 @@
+package dev.arcbox.core.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.agent.AgentClient;
+import dev.arcbox.core.driver.RestorePlan;
+import dev.arcbox.core.driver.RunningVm;
+import dev.arcbox.core.driver.SnapshotFiles;
+import dev.arcbox.core.driver.SnapshotKind;
+import dev.arcbox.core.driver.SnapshotManifest;
+import dev.arcbox.core.fs.FileTree;
+import dev.arcbox.core.spec.SandboxSpec;
+import dev.arcbox.core.spec.SpecValidator;
+import dev.arcbox.core.store.NewSandbox;
+import dev.arcbox.core.store.NewSnapshot;
+import dev.arcbox.core.store.Operation;
+import dev.arcbox.core.store.OwnedResources;
+import dev.arcbox.core.store.SandboxRow;
+import dev.arcbox.core.store.SnapshotFilter;
+import dev.arcbox.core.store.SnapshotRow;
+import dev.arcbox.core.store.SnapshotState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Checkpoints as the product's: durable, named, published atomically, restored and forked into
+ * new sandboxes. A snapshot lives in {@code <data>/snapshots/<id>/}: the driver's files (see
+ * {@link SnapshotManifest}) and {@code manifest.json} (origin, spec, name, labels). It is staged
+ * in {@code .staging-<id>} and renamed into place only when complete, so a crash leaves a whole
+ * snapshot or none; startup discards staging directories.
+ */
+public final class Snapshots {
+
+    static final String MANIFEST = "manifest.json";
+    /** In a restored sandbox's directory: the snapshot whose memory its VM maps. */
+    static final String RESTORED_FROM = "restored-from";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration AGENT_DEADLINE = Duration.ofSeconds(60);
+
+    private final SandboxService sandboxes;
+
+    Snapshots(SandboxService sandboxes) {
+        this.sandboxes = sandboxes;
+    }
+
+    private Path dir() {
+        return sandboxes.config().dataDir().resolve("snapshots");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // checkpoint
+
+    /**
+     * Snapshots a ready or paused sandbox. Executions running at checkpoint time are included
+     * (a restore reports them in its agent's HELLO). The origin keeps running unless {@code stop}.
+     */
+    public SnapshotView checkpoint(String sandboxId, String name, Map<String, String> labels, boolean stop) {
+        SpecValidator.validateLabels(labels);
+        SandboxRow row = sandboxes.findRow(sandboxId);
+        SandboxCommand.CHECKPOINT.check(sandboxId, SandboxState.valueOf(row.state()));
+        Live l = sandboxes.live().get(row.uid());
+        if (l == null) {
+            throw new ArcboxException.FailedPrecondition("sandbox '" + sandboxId + "' has no running vm");
+        }
+        String id = "snap-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
+        String shown = name == null || name.isBlank() ? id : name;
+        Path staging = dir().resolve(".staging-" + id);
+        Path target = dir().resolve(id);
+        long started = System.nanoTime();
+        Operation op = sandboxes.store().journal().begin("checkpoint", row.uid());
+        try {
+            Files.createDirectories(staging);
+            SandboxSpec spec = SpecJson.read(row.specJson());
+            op.step("capture", () -> {
+                SnapshotFiles files = l.vm.snapshot(staging, SnapshotKind.FULL, stop);
+                writeManifest(staging, id, shown, row, spec, labels, files);
+                return null;
+            });
+            op.step("publish", () -> {
+                fsync(staging);
+                try {
+                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new ArcboxException.HostFailure("publishing snapshot " + id + ": " + e.getMessage(), e);
+                }
+                fsync(dir());
+                return null;
+            });
+            long size = allocatedBytes(target);
+            String manifest = Files.readString(target.resolve(MANIFEST));
+            op.complete(tx -> {
+                tx.insertSnapshot(new NewSnapshot(id, shown, row.uid(), null, manifest, size, labels));
+                tx.publishSnapshot(id, manifest, size);
+                tx.appendEvent(row.id(), row.uid(), "checkpoint", "{\"snapshot\":\"" + id + "\",\"ms\":"
+                        + (System.nanoTime() - started) / 1_000_000 + "}");
+            });
+        } catch (IOException | RuntimeException e) {
+            FileTree.delete(staging);
+            op.fail(String.valueOf(e.getMessage()));
+            if (e instanceof ArcboxException ae) {
+                throw ae;
+            }
+            throw new ArcboxException.HostFailure("checkpoint of " + sandboxId + ": " + e.getMessage(), e);
+        }
+        sandboxes.events().published(sandboxes.events().lastSeq());
+        if (stop) {
+            sandboxes.stop(sandboxId, Duration.ofSeconds(10));
+        }
+        return inspect(id);
+    }
+
+    private static void writeManifest(Path dir, String id, String name, SandboxRow origin, SandboxSpec spec,
+            Map<String, String> labels, SnapshotFiles files) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", 1);
+        m.put("id", id);
+        m.put("name", name);
+        m.put("origin_id", origin.id());
+        m.put("origin_uid", origin.uid());
+        m.put("driver", files.driver());
+        m.put("vmm_version", files.vmmVersion());
+        m.put("kind", files.kind().name());
+        m.put("memory_format", files.memoryFormat().name());
+        m.putNull("parent");
+        m.set("labels", JSON.valueToTree(labels));
+        m.set("asset_hashes", JSON.valueToTree(files.assetHashes()));
+        m.put("created_at", Instant.now().toString());
+        try {
+            m.set("spec", JSON.readTree(SpecJson.write(spec)));
+            Files.write(dir.resolve(MANIFEST), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        } catch (IOException e) {
+            throw new ArcboxException.HostFailure("writing manifest of snapshot " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // restore and fork
+
+    /**
+     * New sandboxes from a snapshot, each with its own id, uid, disk copy and (later) network
+     * identity; ready only after the agent resynced clock and entropy. {@code count} > 1 is a fork:
+     * admission is checked for all of them up front, and if one fails every clone is removed.
+     */
+    public List<SandboxView> restore(String snapshotId, String newId, int count, Map<String, String> labels,
+            Optional<Duration> ttl) {
+        if (count < 1 || count > 64) {
+            throw new ArcboxException.InvalidArgument("count: must be 1-64, got " + count);
+        }
+        SnapshotRow row = published(snapshotId);
+        Path dir = dir().resolve(row.id());
+        SnapshotFiles files = SnapshotManifest.read(dir);
+        SandboxSpec origin = originSpec(dir);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String base = newId == null || newId.isEmpty() ? "sbx-" + HexFormat.of().formatHex(RANDOM.generateSeed(4)) : newId;
+            ids.add(count == 1 || newId == null || newId.isEmpty() ? base : newId + "-" + i);
+        }
+        Map<String, String> merged = new java.util.HashMap<>(origin.labels());
+        merged.putAll(labels);
+        List<String> uids = new ArrayList<>();
+        sandboxes.admissionLock().lock();
+        try {
+            sandboxes.admitMore(origin, count);
+            for (String id : ids) {
+                SandboxSpec spec = origin.toBuilder().id(id).labels(merged).ttl(ttl.or(origin::ttl)).build();
+                SpecValidator.validateLabels(merged);
+                if (sandboxes.store().findSandboxById(id).isPresent()) {
+                    throw new ArcboxException.AlreadyExists("sandbox '" + id + "' exists already");
+                }
+                String uid = SandboxRow.randomUid();
+                Instant deadline = spec.ttl().map(d -> sandboxes.clock().instant().plus(d)).orElse(null);
+                sandboxes.store().write(tx -> {
+                    tx.insertSandbox(new NewSandbox(uid, id, SpecJson.write(spec), SandboxState.STARTING.name(),
+                            spec.labels(), deadline, null,
+                            new OwnedResources(null, null, List.of(), List.of(sandboxes.planner().dirOf(uid)))));
+                    return tx.appendEvent(id, uid, "created", "{\"snapshot\":\"" + row.id() + "\"}");
+                });
+                uids.add(uid);
+            }
+        } catch (RuntimeException e) {
+            uids.forEach(u -> sandboxes.store().findSandboxByUid(u).ifPresent(r -> sandboxes.remove(r.id(), true)));
+            throw e;
+        } finally {
+            sandboxes.admissionLock().unlock();
+        }
+        List<SandboxView> views = new ArrayList<>();
+        RuntimeException failure = null;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<SandboxView>> clones = new ArrayList<>();
+            for (String uid : uids) {
+                clones.add(pool.submit(() -> restoreOne(uid, row.id(), dir, files)));
+            }
+            for (Future<SandboxView> f : clones) {
+                try {
+                    views.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException re ? re
+                                : new ArcboxException.HostFailure("restore: " + e.getCause(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = new ArcboxException.Unavailable("restore interrupted", e);
+                }
+            }
+        }
+        if (failure != null) {
+            for (String uid : uids) {
+                sandboxes.store().findSandboxByUid(uid).ifPresent(r -> sandboxes.remove(r.id(), true));
+            }
+            throw failure;
+        }
+        return views;
+    }
+
+    private SandboxView restoreOne(String uid, String snapshotId, Path snapshotDir, SnapshotFiles files)
+            throws IOException, InterruptedException {
+        SandboxRow row = sandboxes.store().findSandboxByUid(uid).orElseThrow();
+        SandboxSpec spec = SpecJson.read(row.specJson());
+        Path dir = sandboxes.planner().dirOf(uid);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(RESTORED_FROM), snapshotId);
+        if (files.writableDisk().isPresent()) {
+            FileTree.sparseCopy(files.writableDisk().get(), dir.resolve(VmPlanner.DISK));
+        }
+        long started = System.nanoTime();
+        RunningVm vm;
+        sandboxes.boots().acquire();
+        try {
+            vm = sandboxes.driver().restore(new RestorePlan(sandboxes.planner().plan(uid, spec), files));
+        } catch (RuntimeException e) {
+            sandboxes.fail(uid, "restoring from " + snapshotId + ": " + e.getMessage());
+            throw e;
+        } finally {
+            sandboxes.boots().release();
+        }
+        sandboxes.adopt(uid, vm);
+        sandboxes.mutate(uid, r -> r.withVm(vm.record()));
+        AgentClient agent = vm.agent(AGENT_DEADLINE);
+        byte[] entropy = new byte[64];
+        RANDOM.nextBytes(entropy);
+        agent.resync(Instant.now(), entropy, AGENT_DEADLINE);
+        Live l = sandboxes.live().get(uid);
+        l.readyAt = sandboxes.clock().instant();
+        l.bootTime = Duration.ofNanos(System.nanoTime() - started);
+        sandboxes.transition(uid, SandboxState.STARTING, SandboxState.READY, null, "ready",
+                "{\"restored_ms\":" + l.bootTime.toMillis() + ",\"snapshot\":\"" + snapshotId + "\"}");
+        return sandboxes.inspectUid(uid);
+    }
+
+    private SandboxSpec originSpec(Path dir) {
+        try {
+            JsonNode m = JSON.readTree(Files.readString(dir.resolve(MANIFEST)));
+            return SpecJson.read(m.path("spec").toString());
+        } catch (IOException e) {
+            throw new ArcboxException.FailedPrecondition("snapshot " + dir + ": unreadable manifest: " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // catalog
+
+    public List<SnapshotView> list(String sandboxId, Map<String, String> labels) {
+        String uid = null;
+        if (sandboxId != null && !sandboxId.isEmpty()) {
+            uid = sandboxes.findRow(sandboxId).uid();
+        }
+        return sandboxes.store().listSnapshots(new SnapshotFilter(null, uid, SnapshotState.PUBLISHED, labels))
+                .stream().map(this::view).toList();
+    }
+
+    public SnapshotView inspect(String id) {
+        return view(published(id));
+    }
+
+    /** Deletes a snapshot no live sandbox maps; FailedPrecondition listing them otherwise. */
+    public void delete(String id) {
+        SnapshotRow row = published(id);
+        List<String> users = usedBy(row.id());
+        if (!users.isEmpty()) {
+            throw new ArcboxException.FailedPrecondition("snapshot " + id + " is in use by running sandboxes "
+                    + String.join(", ", users) + ": remove or stop them first");
+        }
+        sandboxes.store().deleteSnapshot(row.id());
+        FileTree.delete(dir().resolve(row.id()));
+    }
+
+    /** Number of published snapshots and the host bytes they take. */
+    public long[] usage() {
+        long bytes = 0;
+        List<SnapshotRow> rows = sandboxes.store().listSnapshots(SnapshotFilter.inState(SnapshotState.PUBLISHED));
+        for (SnapshotRow r : rows) {
+            bytes += r.sizeBytes();
+        }
+        return new long[] {rows.size(), bytes};
+    }
+
+    private SnapshotRow published(String id) {
+        if (id == null || id.isEmpty()) {
+            throw new ArcboxException.InvalidArgument("snapshot_id: must not be empty");
+        }
+        return sandboxes.store().findSnapshot(id).filter(r -> r.state() == SnapshotState.PUBLISHED)
+                .orElseThrow(() -> new ArcboxException.NotFound("snapshot '" + id + "' not found"));
+    }
+
+    private SnapshotView view(SnapshotRow row) {
+        Path dir = dir().resolve(row.id());
+        String origin = "";
+        try {
+            origin = JSON.readTree(row.manifestJson()).path("origin_id").asText("");
+        } catch (IOException e) {
+            origin = "";
+        }
+        return new SnapshotView(row.id(), row.name(), origin, row.labels(), row.createdAt(), row.sizeBytes(),
+                SnapshotManifest.read(dir), usedBy(row.id()));
+    }
+
+    /** Ids of live sandboxes restored from {@code snapshotId} (their VMs may map its memory). */
+    private List<String> usedBy(String snapshotId) {
+        List<String> users = new ArrayList<>();
+        for (String uid : sandboxes.live().keySet()) {
+            Path marker = sandboxes.planner().dirOf(uid).resolve(RESTORED_FROM);
+            try {
+                if (Files.exists(marker) && Files.readString(marker).strip().equals(snapshotId)) {
+                    sandboxes.store().findSandboxByUid(uid).ifPresent(r -> users.add(r.id()));
+                }
+            } catch (IOException e) {
+                users.add(uid);
+            }
+        }
+        return users;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // crash safety
+
+    /**
+     * After a restart: staging directories of interrupted checkpoints are discarded (a snapshot is
+     * whole or absent), staged rows dropped, and origins left paused mid-checkpoint resumed.
+     */
+    void recover() {
+        try {
+            if (Files.isDirectory(dir())) {
+                try (var list = Files.list(dir())) {
+                    for (Path p : list.toList()) {
+                        if (p.getFileName().toString().startsWith(".staging-")) {
+                            FileTree.delete(p);
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new ArcboxException.HostFailure("sweeping snapshot staging: " + e.getMessage(), e);
+        }
+        for (SnapshotRow staged : sandboxes.store().listSnapshots(SnapshotFilter.inState(SnapshotState.STAGED))) {
+            sandboxes.store().deleteSnapshot(staged.id());
+        }
+        sandboxes.live().forEach((uid, l) -> sandboxes.store().findSandboxByUid(uid)
+                .filter(r -> r.state().equals(SandboxState.READY.name()))
+                .ifPresent(r -> l.vm.resume()));
+    }
+
+    private static void fsync(Path dir) {
+        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new ArcboxException.HostFailure("fsync " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Host bytes a tree takes (allocated blocks: sparse memory and disk files count what they use). */
+    static long allocatedBytes(Path dir) {
+        try {
+            Process du = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).redirectErrorStream(true).start();
+            String out = new String(du.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            if (!du.waitFor(60, TimeUnit.SECONDS) || du.exitValue() != 0) {
+                return 0;
+            }
+            return Long.parseLong(out.split("\\s+")[0]);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+}
