@@ -149,6 +149,71 @@ class CheckpointTest {
     }
 
     @Test
+    void hundredPauseResumeCycles_keepAWorkloadCorrect() {
+        var api = daemon.sandboxes();
+        RestoreResponse r = snapshots().restore(RestoreRequest.newBuilder().setSnapshotId(snapshot)
+                .setId("cycles-" + TestRun.vmId()).build());
+        String id = r.getId();
+        // a workload that counts while it is being paused and resumed under it
+        var counting = daemon.sandboxes().run(RunRequest.newBuilder().setId(id)
+                .addAllCmd(List.of("sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; echo $i")).build());
+        for (int i = 0; i < 100; i++) {
+            api.pause(PauseSandboxRequest.newBuilder().setId(id).build());
+            api.resume(ResumeSandboxRequest.newBuilder().setId(id).build());
+        }
+        StringBuilder out = new StringBuilder();
+        RunOutput last = null;
+        while (counting.hasNext()) {
+            last = counting.next();
+            if (last.getStream().equals("stdout")) {
+                out.append(last.getData().toString(StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(last.getExitCode()).isZero();
+        assertThat(out.toString()).isEqualTo("3000\n");
+        assertThat(run(id, "cat", "/root/file")).isEqualTo("before\n");
+        api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+    }
+
+    /**
+     * SIGKILL at the end of the capture step (VM paused, snapshot staged, not published): after a
+     * restart there is no snapshot and no staging left, and the origin runs again.
+     */
+    @Test
+    void crashMidCheckpoint_leavesNoSnapshot_andTheOriginRunsAgain() throws Exception {
+        DaemonProcess d = new DaemonProcess("ckcrash-" + TestRun.vmId(), DaemonProcess.netns(), "")
+                .jvmArg("-D" + Arcboxd.CRASH_AT + "=checkpoint.capture.after");
+        try {
+            d.start();
+            String id = "victim-" + TestRun.vmId();
+            d.sandboxes().create(CreateSandboxRequest.newBuilder().setId(id).setWait(true)
+                    .setNetwork(NetworkSpec.newBuilder().setMode("none")).build());
+            var snaps = SnapshotServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(2, TimeUnit.MINUTES);
+            assertThatThrownBy(() -> snaps.checkpoint(CheckpointRequest.newBuilder().setSandboxId(id).setStop(true).build()))
+                    .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAVAILABLE");
+            assertThat(d.awaitExit(java.time.Duration.ofSeconds(60))).isEqualTo(137);
+            d.clearJvmArgs().start();
+            var after = SnapshotServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(2, TimeUnit.MINUTES);
+            assertThat(after.list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()).isEmpty();
+            try (var left = java.nio.file.Files.list(d.dataDir.resolve("snapshots"))) {
+                assertThat(left.toList()).isEmpty();
+            }
+            StringBuilder out = new StringBuilder();
+            var it = d.sandboxes().run(RunRequest.newBuilder().setId(id).addCmd("echo").addCmd("alive").build());
+            while (it.hasNext()) {
+                RunOutput o = it.next();
+                if (o.getStream().equals("stdout")) {
+                    out.append(o.getData().toString(StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(out.toString()).isEqualTo("alive\n");
+            d.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+        } finally {
+            d.close();
+        }
+    }
+
+    @Test
     void snapshots_areListedByOrigin_andSurviveADaemonRestart() throws Exception {
         assertThat(snapshots().list(ListSnapshotsRequest.newBuilder().setSandboxId(origin).build()).getSnapshotsList())
                 .extracting(s -> s.getId()).contains(snapshot);

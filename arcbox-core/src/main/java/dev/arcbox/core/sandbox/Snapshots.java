@@ -260,8 +260,11 @@ public final class Snapshots {
         Live l = sandboxes.live().get(uid);
         l.readyAt = sandboxes.clock().instant();
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);
+        // executions that ran at checkpoint time live on in the guest, but no client can follow them
+        int lost = agent.hello().execIds().size();
         sandboxes.transition(uid, SandboxState.STARTING, SandboxState.READY, null, "ready",
-                "{\"restored_ms\":" + l.bootTime.toMillis() + ",\"snapshot\":\"" + snapshotId + "\"}");
+                "{\"restored_ms\":" + l.bootTime.toMillis() + ",\"snapshot\":\"" + snapshotId
+                        + "\",\"lost_executions\":" + lost + "}");
         return sandboxes.inspectUid(uid);
     }
 
