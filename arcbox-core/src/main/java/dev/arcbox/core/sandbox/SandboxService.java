@@ -65,6 +65,7 @@ public final class SandboxService implements AutoCloseable {
     private final ReentrantLock admission = new ReentrantLock();
     private final ScheduledExecutorService timers;
     private final Snapshots snapshots;
+    private final SandboxNetworking network;
 
     public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock) {
         this.config = config;
@@ -77,6 +78,7 @@ public final class SandboxService implements AutoCloseable {
         this.boots = new Semaphore(config.limits().maxConcurrentBoots(), true);
         this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sandbox-timers").factory());
         this.snapshots = new Snapshots(this);
+        this.network = new SandboxNetworking(config.network(), store);
     }
 
     public Snapshots snapshots() {
@@ -95,6 +97,7 @@ public final class SandboxService implements AutoCloseable {
     public void recover() {
         new Recovery(this).run();
         snapshots.recover();
+        rebuildNetwork();
         timers.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -111,8 +114,7 @@ public final class SandboxService implements AutoCloseable {
                 : requested;
         spec = SpecValidator.validate(spec, validation);
         if (spec.network() == NetworkMode.TAP) {
-            throw new ArcboxException.Unsupported("network: mode tap needs sandbox networking, which this "
-                    + "arcboxd does not provide yet; use mode none");
+            network.checkAvailable();
         }
         String uid = SandboxRow.randomUid();
         Path dir = planner.dirOf(uid);
@@ -133,6 +135,9 @@ public final class SandboxService implements AutoCloseable {
         }
         events.published(seq);
         try {
+            if (admitted.network() == NetworkMode.TAP) {
+                leaseFor(uid);
+            }
             Files.createDirectories(dir);
             ScratchDisk.create(dir.resolve(VmPlanner.DISK), planner.diskBytes(admitted));
         } catch (java.io.IOException | RuntimeException e) {
@@ -204,7 +209,7 @@ public final class SandboxService implements AutoCloseable {
         }
         try {
             // the driver replaces what an interrupted earlier boot left in the run directory
-            vm = driver.boot(planner.plan(uid, spec));
+            vm = driver.boot(plan(uid, spec, true));
         } catch (RuntimeException e) {
             op.fail(e.getMessage() == null ? e.toString() : e.getMessage());
             fail(uid, "booting: " + e.getMessage());
@@ -301,6 +306,48 @@ public final class SandboxService implements AutoCloseable {
             }
         }
         FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+        network.unplug(uid);
+    }
+
+    /**
+     * The sandbox's plan; in mode tap its TAP is created (up when {@code upNow}, else it waits for
+     * the agent's acknowledgement of a new identity) and admitted to the firewall first.
+     */
+    VmPlan plan(String uid, SandboxSpec spec, boolean upNow) {
+        if (spec.network() != NetworkMode.TAP) {
+            return planner.plan(uid, spec);
+        }
+        var lease = leaseFor(uid);
+        network.plug(uid, lease, upNow);
+        return planner.plan(uid, spec, List.of(network.nic(uid, lease)), network.bootArgs(lease));
+    }
+
+    /** The sandbox's address lease, recorded in its row (with its TAP's name) before the TAP exists. */
+    dev.arcbox.core.store.LeaseRow leaseFor(String uid) {
+        var lease = network.lease(uid);
+        mutate(uid, r -> r.withResources(r.resources().withIp(lease.ip()).withTap(SandboxNetworking.tapOf(uid))));
+        return lease;
+    }
+
+    SandboxNetworking network() {
+        return network;
+    }
+
+    /** Firewall and TAPs after a restart: rules for every sandbox with a live VM, orphan TAPs removed. */
+    private void rebuildNetwork() {
+        Map<String, dev.arcbox.core.store.LeaseRow> active = new HashMap<>();
+        Set<String> owned = new java.util.HashSet<>();
+        for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+            if (live.containsKey(row.uid()) && row.resources().tap() != null) {
+                store.leaseOf(row.uid()).ifPresent(l -> active.put(row.uid(), l));
+                owned.add(row.uid());
+            }
+        }
+        try {
+            network.rebuild(active, owned);
+        } catch (ArcboxException e) {
+            LOG.log(System.Logger.Level.WARNING, "network: rebuilding after restart: " + e.getMessage());
+        }
     }
 
     public SandboxView start(String id, boolean waitReady) {
@@ -554,6 +601,11 @@ public final class SandboxService implements AutoCloseable {
             }
         }
         FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+        try {
+            network.unplug(uid);
+        } catch (ArcboxException e) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + ": removing its TAP after failure: " + e.getMessage());
+        }
         ReentrantLock lock = lockOf(uid);
         long seq;
         lock.lock();

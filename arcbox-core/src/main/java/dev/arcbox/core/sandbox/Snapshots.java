@@ -244,7 +244,8 @@ public final class Snapshots {
         RunningVm vm;
         sandboxes.boots().acquire();
         try {
-            vm = sandboxes.driver().restore(new RestorePlan(sandboxes.planner().plan(uid, spec), files));
+            // a clone's TAP stays down until its agent took the clone's own identity
+            vm = sandboxes.driver().restore(new RestorePlan(sandboxes.plan(uid, spec, false), files));
         } catch (RuntimeException e) {
             sandboxes.fail(uid, "restoring from " + snapshotId + ": " + e.getMessage());
             throw e;
@@ -257,6 +258,11 @@ public final class Snapshots {
         byte[] entropy = new byte[64];
         RANDOM.nextBytes(entropy);
         agent.resync(Instant.now(), entropy, AGENT_DEADLINE);
+        if (spec.network() == dev.arcbox.core.spec.NetworkMode.TAP) {
+            var lease = sandboxes.store().leaseOf(uid).orElseThrow();
+            agent.netConfig(sandboxes.network().identity(lease, VmPlanner.hostname(spec.id())), AGENT_DEADLINE);
+            sandboxes.network().up(uid);
+        }
         Live l = sandboxes.live().get(uid);
         l.readyAt = sandboxes.clock().instant();
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);

@@ -43,6 +43,11 @@ final class VmPlanner {
     }
 
     VmPlan plan(String uid, SandboxSpec spec) {
+        return plan(uid, spec, List.of(), "");
+    }
+
+    /** A plan with network interfaces and the kernel parameters that address them. */
+    VmPlan plan(String uid, SandboxSpec spec, List<dev.arcbox.core.driver.NicPlan> nics, String netArgs) {
         Path dir = dirOf(uid);
         Path kernel = spec.kernel().orElse(image.kernel());
         Path initrd = spec.initrd().orElse(image.initrd());
@@ -53,13 +58,13 @@ final class VmPlanner {
         for (DriveSpec drive : spec.extraDrives()) {
             disks.add(new DiskPlan(drive.driveId(), drive.path(), drive.readonly(), null));
         }
-        String args = (spec.bootArgs() + " arcbox.hostname=" + hostname(spec.id())).strip();
+        String args = (spec.bootArgs() + " arcbox.hostname=" + hostname(spec.id()) + " " + netArgs).strip();
         // hashes name what the VM runs on: only the image's own assets have known hashes
         Map<String, String> hashes = kernel.equals(image.kernel()) && initrd.equals(image.initrd())
                 && rootfs.equals(image.rootfs()) ? image.hashes() : Map.of();
         return new VmPlan(uid, dir.resolve(RUN), dir.resolve(CONSOLE),
                 new MachinePlan(spec.vcpus(), spec.memoryMib(), spec.smt(), config.qemu().accel().token()),
-                kernel, initrd, args, disks, List.of(), null, hashes);
+                kernel, initrd, args, disks, nics, null, hashes);
     }
 
     /** A host name from a free-form id: [a-z0-9-], at most 63 characters. */

@@ -1,0 +1,162 @@
+package dev.arcbox.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.arcbox.api.v1.CheckpointRequest;
+import dev.arcbox.api.v1.CreateSandboxRequest;
+import dev.arcbox.api.v1.DeleteSnapshotRequest;
+import dev.arcbox.api.v1.InspectSandboxRequest;
+import dev.arcbox.api.v1.ListSandboxesRequest;
+import dev.arcbox.api.v1.NetworkSpec;
+import dev.arcbox.api.v1.RemoveSandboxRequest;
+import dev.arcbox.api.v1.RestoreRequest;
+import dev.arcbox.api.v1.RestoreResponse;
+import dev.arcbox.api.v1.RunOutput;
+import dev.arcbox.api.v1.RunRequest;
+import dev.arcbox.api.v1.SandboxInfo;
+import dev.arcbox.api.v1.SnapshotServiceGrpc;
+import dev.arcbox.api.v1.StartSandboxRequest;
+import dev.arcbox.api.v1.StopSandboxRequest;
+import dev.arcbox.core.testing.TestRun;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Sandboxes in mode tap, for real: arcboxd in its own network namespace creates its bridge,
+ * TAPs and nftables tables there; guests ping only inside that namespace.
+ */
+@Tag("vm")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class NetworkTest {
+
+    private static final String GATEWAY = "172.30.0.1";
+    private DaemonProcess daemon;
+    private String netns;
+
+    @BeforeAll
+    void start() throws Exception {
+        TestRun.assumeQemuHost();
+        // a namespace of its own: the bridge and rules of this class must not meet the others'
+        netns = "abx-w" + TestRun.id();
+        DaemonProcess.run("ip", "netns", "add", netns);
+        DaemonProcess.run("ip", "-n", netns, "link", "set", "lo", "up");
+        daemon = new DaemonProcess("net-" + TestRun.id(), netns, "").start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (daemon != null) {
+                for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                    daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+                }
+                assertThat(links()).as("TAPs left").noneMatch(l -> l.startsWith("abx"));
+                daemon.close();
+            }
+        } finally {
+            DaemonProcess.run("ip", "netns", "del", netns);
+        }
+    }
+
+    private List<String> links() throws Exception {
+        Process p = new ProcessBuilder("ip", "-n", netns, "-o", "link", "show").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        List<String> names = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] parts = line.split(": ");
+            if (parts.length > 1) {
+                names.add(parts[1].split("@")[0]);
+            }
+        }
+        return names;
+    }
+
+    private SandboxInfo create(String id) {
+        daemon.sandboxes().create(CreateSandboxRequest.newBuilder().setId(id).setWait(true)
+                .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
+        return inspect(id);
+    }
+
+    private SandboxInfo inspect(String id) {
+        return daemon.sandboxes().inspect(InspectSandboxRequest.newBuilder().setId(id).build());
+    }
+
+    private int exit(String id, String script) {
+        Iterator<RunOutput> it = daemon.sandboxes().run(RunRequest.newBuilder().setId(id)
+                .addAllCmd(List.of("sh", "-c", script)).build());
+        RunOutput last = null;
+        while (it.hasNext()) {
+            last = it.next();
+        }
+        return last.getExitCode();
+    }
+
+    private String out(String id, String script) {
+        StringBuilder sb = new StringBuilder();
+        Iterator<RunOutput> it = daemon.sandboxes().run(RunRequest.newBuilder().setId(id)
+                .addAllCmd(List.of("sh", "-c", script)).build());
+        while (it.hasNext()) {
+            RunOutput o = it.next();
+            if (o.getStream().equals("stdout")) {
+                sb.append(o.getData().toString(StandardCharsets.UTF_8));
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void tapSandboxes_reachTheGateway_notEachOther_keepTheirAddressAcrossStopStart_andForksGetTheirOwn()
+            throws Exception {
+        String a = "neta-" + TestRun.vmId();
+        String b = "netb-" + TestRun.vmId();
+        SandboxInfo ia = create(a);
+        SandboxInfo ib = create(b);
+        assertThat(ia.getNetwork().getIpAddress()).startsWith("172.30.0.").isNotEqualTo(ib.getNetwork().getIpAddress());
+        assertThat(links()).contains("abx" + ia.getUid(), "abx" + ib.getUid());
+        assertThat(out(a, "ip -4 -o addr show dev eth0")).contains(ia.getNetwork().getIpAddress() + "/24");
+        assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).isZero();
+        assertThat(exit(a, "ping -c 1 -W 2 " + ib.getNetwork().getIpAddress())).isNotZero();
+
+        daemon.sandboxes().stop(StopSandboxRequest.newBuilder().setId(a).setTimeoutSeconds(10).build());
+        assertThat(links()).doesNotContain("abx" + ia.getUid());
+        daemon.sandboxes().start(StartSandboxRequest.newBuilder().setId(a).setWait(true).build());
+        assertThat(inspect(a).getNetwork().getIpAddress()).isEqualTo(ia.getNetwork().getIpAddress());
+        assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).isZero();
+
+        daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(b).setForce(true).build());
+        assertThat(links()).doesNotContain("abx" + ib.getUid());
+
+        var snapshots = SnapshotServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+        String snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId(a).build()).getSnapshotId();
+        RestoreResponse forks = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
+                .setId("fork-" + TestRun.vmId()).setCount(3).build());
+        Set<String> addresses = new HashSet<>();
+        addresses.add(ia.getNetwork().getIpAddress());
+        for (String id : forks.getIdsList()) {
+            SandboxInfo info = inspect(id);
+            addresses.add(info.getNetwork().getIpAddress());
+            assertThat(out(id, "ip -4 -o addr show dev eth0")).contains(info.getNetwork().getIpAddress() + "/24")
+                    .doesNotContain(ia.getNetwork().getIpAddress() + "/");
+            assertThat(exit(id, "ping -c 1 -W 5 " + GATEWAY)).as("fork %s reaches the gateway", id).isZero();
+        }
+        assertThat(addresses).hasSize(4);
+        assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).as("the origin keeps its network").isZero();
+        for (String id : forks.getIdsList()) {
+            daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+        }
+        snapshots.delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
+    }
+}
