@@ -7,6 +7,8 @@ import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.RateLimit;
 import dev.arcbox.api.v1.TokenBucket;
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.network.EgressPolicy;
+import dev.arcbox.core.network.PortForward;
 import dev.arcbox.core.spec.BalloonSpec;
 import dev.arcbox.core.spec.CacheType;
 import dev.arcbox.core.spec.CpuTemplate;
@@ -149,6 +151,15 @@ final class ProtoSpecs {
         if (r.hasDiskSize()) {
             b.diskSize(r.getDiskSize());
         }
+        if (r.hasEgress()) {
+            b.egress(new EgressPolicy(!r.getEgress().getDenyInternet(), r.getEgress().getAllowCidrsList(),
+                    r.getEgress().getDenyCidrsList()));
+        }
+        List<PortForward> forwards = new ArrayList<>();
+        for (var f : r.getPortForwardsList()) {
+            forwards.add(new PortForward(f.getHostAddress(), f.getHostPort(), f.getGuestPort()));
+        }
+        b.portForwards(forwards);
         return b.build();
     }
 

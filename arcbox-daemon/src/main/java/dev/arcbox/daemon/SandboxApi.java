@@ -232,7 +232,8 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 .putAllLabels(v.labels())
                 .setLimits(ResourceLimits.newBuilder().setVcpus(v.vcpus()).setMemoryMib(v.memoryMib()))
                 .setNetwork(SandboxNetwork.newBuilder().setMode(v.network())
-                        .setIpAddress(v.ipAddress() == null ? "" : v.ipAddress()))
+                        .setIpAddress(v.ipAddress() == null ? "" : v.ipAddress())
+                        .setTapName(v.network().equals("tap") ? "abx" + v.uid() : ""))
                 .setCreatedAt(v.createdAt().getEpochSecond())
                 .setGeneration(v.generation())
                 .setRunningExecutions(v.runningExecutions())
@@ -250,6 +251,12 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
         if (v.reason() != null) {
             b.setError(v.reason());
         }
+        for (var f : v.portForwards()) {
+            b.addPortForwards(dev.arcbox.api.v1.PortForward.newBuilder().setHostAddress(f.hostAddress())
+                    .setHostPort(f.hostPort()).setGuestPort(f.guestPort()));
+        }
+        b.setEgress(dev.arcbox.api.v1.EgressSpec.newBuilder().setDenyInternet(!v.egress().allowInternet())
+                .addAllAllowCidrs(v.egress().allowCidrs()).addAllDenyCidrs(v.egress().denyCidrs()));
         return b.build();
     }
 

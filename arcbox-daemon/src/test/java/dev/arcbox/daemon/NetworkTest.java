@@ -42,8 +42,12 @@ import org.junit.jupiter.api.Timeout;
 class NetworkTest {
 
     private static final String GATEWAY = "172.30.0.1";
+    /** The daemon namespace's end of the link to the stand-in for the internet. */
+    private static final String HOST_ADDRESS = "10.99.0.1";
+    private static final String UPLINK = "10.99.0.2";
     private DaemonProcess daemon;
     private String netns;
+    private String uplink;
 
     @BeforeAll
     void start() throws Exception {
@@ -52,6 +56,17 @@ class NetworkTest {
         netns = "abx-w" + TestRun.id();
         DaemonProcess.run("ip", "netns", "add", netns);
         DaemonProcess.run("ip", "-n", netns, "link", "set", "lo", "up");
+        // an "uplink" namespace stands in for the internet: every address here exists only in these two
+        uplink = "abx-u" + TestRun.id();
+        DaemonProcess.run("ip", "netns", "add", uplink);
+        DaemonProcess.run("ip", "-n", uplink, "link", "set", "lo", "up");
+        DaemonProcess.run("ip", "link", "add", "vw" + TestRun.id(), "netns", netns, "type", "veth",
+                "peer", "name", "vu" + TestRun.id(), "netns", uplink);
+        DaemonProcess.run("ip", "-n", netns, "addr", "add", HOST_ADDRESS + "/30", "dev", "vw" + TestRun.id());
+        DaemonProcess.run("ip", "-n", netns, "link", "set", "vw" + TestRun.id(), "up");
+        DaemonProcess.run("ip", "-n", uplink, "addr", "add", UPLINK + "/30", "dev", "vu" + TestRun.id());
+        DaemonProcess.run("ip", "-n", uplink, "link", "set", "vu" + TestRun.id(), "up");
+        DaemonProcess.run("ip", "-n", netns, "route", "add", "default", "via", UPLINK);
         daemon = new DaemonProcess("net-" + TestRun.id(), netns, "").start();
     }
 
@@ -67,6 +82,9 @@ class NetworkTest {
             }
         } finally {
             DaemonProcess.run("ip", "netns", "del", netns);
+            if (uplink != null) {
+                DaemonProcess.run("ip", "netns", "del", uplink);
+            }
         }
     }
 
@@ -85,9 +103,49 @@ class NetworkTest {
     }
 
     private SandboxInfo create(String id) {
-        daemon.sandboxes().create(CreateSandboxRequest.newBuilder().setId(id).setWait(true)
-                .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
-        return inspect(id);
+        return create(CreateSandboxRequest.newBuilder().setId(id));
+    }
+
+    private SandboxInfo create(CreateSandboxRequest.Builder request) {
+        daemon.sandboxes().create(request.setWait(true).setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
+        return inspect(request.getId());
+    }
+
+    @Test
+    void egressPolicy_andPortForwards() throws Exception {
+        String open = "open-" + TestRun.vmId();
+        String closed = "closed-" + TestRun.vmId();
+        String denied = "denied-" + TestRun.vmId();
+        create(open);
+        create(CreateSandboxRequest.newBuilder().setId(closed)
+                .setEgress(dev.arcbox.api.v1.EgressSpec.newBuilder().setDenyInternet(true)));
+        SandboxInfo d = create(CreateSandboxRequest.newBuilder().setId(denied)
+                .setEgress(dev.arcbox.api.v1.EgressSpec.newBuilder().addDenyCidrs("10.99.0.0/30"))
+                .addPortForwards(dev.arcbox.api.v1.PortForward.newBuilder().setHostAddress(HOST_ADDRESS)
+                        .setHostPort(18080).setGuestPort(8080)));
+        assertThat(d.getPortForwardsList()).hasSize(1);
+        assertThat(exit(open, "ping -c 1 -W 5 " + UPLINK)).as("internet allowed by default").isZero();
+        assertThat(exit(closed, "ping -c 1 -W 2 " + UPLINK)).as("internet denied").isNotZero();
+        assertThat(exit(denied, "ping -c 1 -W 2 " + UPLINK)).as("cidr denied").isNotZero();
+        assertThat(exit(closed, "ping -c 1 -W 5 " + GATEWAY)).as("the gateway stays reachable").isZero();
+
+        exit(denied, "nc -ll -p 8080 -e /bin/echo forwarded >/dev/null 2>&1 &");
+        // from the stand-in internet to the host address, forwarded into the sandbox (the guest's
+        // listener starts in the background: retry until it answers)
+        org.awaitility.Awaitility.await("port forward answers").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> fetch(uplink, HOST_ADDRESS, 18080), "forwarded\n"::equals);
+        for (String id : List.of(open, closed, denied)) {
+            daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+        }
+    }
+
+    private static String fetch(String namespace, String address, int port) throws Exception {
+        Process client = new ProcessBuilder("ip", "netns", "exec", namespace, "busybox", "nc", "-w", "3", address,
+                Integer.toString(port)).redirectErrorStream(true).start();
+        client.getOutputStream().close();
+        String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        client.waitFor(10, TimeUnit.SECONDS);
+        return answer;
     }
 
     private SandboxInfo inspect(String id) {

@@ -10,6 +10,7 @@ import dev.arcbox.core.network.EgressPolicy;
 import dev.arcbox.core.network.Firewall;
 import dev.arcbox.core.network.FirewallState;
 import dev.arcbox.core.network.NetCommands;
+import dev.arcbox.core.network.PortForward;
 import dev.arcbox.core.network.SandboxNet;
 import dev.arcbox.core.network.Taps;
 import dev.arcbox.core.store.Ipv4Pool;
@@ -78,8 +79,8 @@ final class SandboxNetworking {
     }
 
     /** After recovery: applies the firewall for every sandbox with a live TAP, removes TAPs nobody owns. */
-    synchronized void rebuild(Map<String, LeaseRow> activeLeases, Set<String> ownedTaps) {
-        if (!activeLeases.isEmpty()) {
+    synchronized void rebuild(Map<String, SandboxNet> active, Set<String> ownedTaps) {
+        if (!active.isEmpty()) {
             ensureBridge();
         }
         if (!ready) {
@@ -87,8 +88,8 @@ final class SandboxNetworking {
             return;
         }
         FirewallState next = FirewallState.empty(config);
-        for (LeaseRow lease : activeLeases.values()) {
-            next = next.with(SandboxNet.of(lease, EgressPolicy.OPEN, List.of()));
+        for (SandboxNet sandbox : active.values()) {
+            next = next.with(sandbox);
         }
         firewall.apply(next);
         state = next;
@@ -107,13 +108,13 @@ final class SandboxNetworking {
     }
 
     /** Creates the sandbox's TAP (attached, isolated) and admits it to the firewall; up when asked. */
-    synchronized void plug(String uid, LeaseRow lease, boolean up) {
+    synchronized void plug(String uid, LeaseRow lease, boolean up, EgressPolicy egress, List<PortForward> forwards) {
         checkAvailable();
         String tap = tapOf(uid);
         if (!taps.exists(tap)) {
             taps.create(tap, config.bridge());
         }
-        state = state.without(uid).with(SandboxNet.of(lease, EgressPolicy.OPEN, List.of()));
+        state = state.without(uid).with(SandboxNet.of(lease, egress, forwards));
         firewall.apply(state);
         if (up) {
             taps.up(tap);

@@ -152,12 +152,7 @@ public final class SandboxService implements AutoCloseable {
     }
 
     private static SandboxSpec withId(SandboxSpec spec, String id) {
-        return new SandboxSpec(id, spec.vcpus(), spec.memoryMib(), spec.kernel(), spec.bootArgs(), spec.initrd(),
-                spec.smt(), spec.trackDirtyPages(), spec.hugePages(), spec.cpuTemplate(), spec.rootfs(),
-                spec.rootReadonly(), spec.rootIoEngine(), spec.rootCacheType(), spec.rootPartuuid(), spec.rootRateLimit(),
-                spec.extraDrives(), spec.netRxRateLimit(), spec.netTxRateLimit(), spec.balloon(), spec.vsock(),
-                spec.entropyDevice(), spec.serialOut(), spec.memoryHotplug(), spec.mmds(), spec.diskSize(),
-                spec.sshPublicKey(), spec.labels(), spec.env(), spec.ttl(), spec.network(), spec.idleTimeout());
+        return spec.toBuilder().id(id).build();
     }
 
     /** Limits: number of sandboxes, and memory on the host. */
@@ -318,7 +313,7 @@ public final class SandboxService implements AutoCloseable {
             return planner.plan(uid, spec);
         }
         var lease = leaseFor(uid);
-        network.plug(uid, lease, upNow);
+        network.plug(uid, lease, upNow, spec.egress(), spec.portForwards());
         return planner.plan(uid, spec, List.of(network.nic(uid, lease)), network.bootArgs(lease));
     }
 
@@ -335,11 +330,13 @@ public final class SandboxService implements AutoCloseable {
 
     /** Firewall and TAPs after a restart: rules for every sandbox with a live VM, orphan TAPs removed. */
     private void rebuildNetwork() {
-        Map<String, dev.arcbox.core.store.LeaseRow> active = new HashMap<>();
+        Map<String, dev.arcbox.core.network.SandboxNet> active = new HashMap<>();
         Set<String> owned = new java.util.HashSet<>();
         for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
             if (live.containsKey(row.uid()) && row.resources().tap() != null) {
-                store.leaseOf(row.uid()).ifPresent(l -> active.put(row.uid(), l));
+                SandboxSpec spec = SpecJson.read(row.specJson());
+                store.leaseOf(row.uid()).ifPresent(l -> active.put(row.uid(),
+                        dev.arcbox.core.network.SandboxNet.of(l, spec.egress(), spec.portForwards())));
                 owned.add(row.uid());
             }
         }
@@ -524,7 +521,8 @@ public final class SandboxService implements AutoCloseable {
         return new SandboxView(row.id(), row.uid(), SandboxState.valueOf(row.state()), l == null ? 0 : l.running.get(),
                 row.labels(), spec.vcpus(), spec.memoryMib(), spec.network().token(), row.resources().ip(),
                 row.createdAt(), l == null ? null : l.readyAt, l == null ? null : l.bootTime, row.ttlDeadline(),
-                row.reason(), row.generation(), driver.id(), row.vm() == null ? 0 : row.vm().pid());
+                row.reason(), row.generation(), driver.id(), row.vm() == null ? 0 : row.vm().pid(),
+                spec.egress(), spec.portForwards());
     }
 
     private SandboxRow find(String id) {

@@ -2,6 +2,7 @@ package dev.arcbox.core.sandbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +25,8 @@ import java.util.Map;
  * @param generation the record's generation
  * @param driver the driver running it
  * @param vmmPid the VMM process, or 0
+ * @param egress its egress policy (mode tap)
+ * @param portForwards its TCP port forwards (mode tap)
  */
 public record SandboxView(
         String id,
@@ -42,7 +45,9 @@ public record SandboxView(
         String reason,
         long generation,
         String driver,
-        long vmmPid) {
+        long vmmPid,
+        dev.arcbox.core.network.EgressPolicy egress,
+        List<dev.arcbox.core.network.PortForward> portForwards) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {

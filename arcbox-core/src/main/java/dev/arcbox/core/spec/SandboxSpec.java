@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import dev.arcbox.core.network.EgressPolicy;
+import dev.arcbox.core.network.PortForward;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -81,7 +83,9 @@ public record SandboxSpec(
         Map<String, String> env,
         Optional<Duration> ttl,
         NetworkMode network,
-        Optional<Duration> idleTimeout) {
+        Optional<Duration> idleTimeout,
+        EgressPolicy egress,
+        List<PortForward> portForwards) {
 
     public SandboxSpec {
         kernel = kernel == null ? Optional.empty() : kernel;
@@ -109,6 +113,8 @@ public record SandboxSpec(
         ttl = ttl == null ? Optional.empty() : ttl;
         network = Objects.requireNonNullElse(network, NetworkMode.TAP);
         idleTimeout = idleTimeout == null ? Optional.empty() : idleTimeout;
+        egress = egress == null ? EgressPolicy.OPEN : egress;
+        portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
     }
 
     /** A builder holding the seed's defaults (everything unset, network {@code tap}). */
@@ -151,6 +157,8 @@ public record SandboxSpec(
         b.ttl = ttl;
         b.network = network;
         b.idleTimeout = idleTimeout;
+        b.egress = egress;
+        b.portForwards = portForwards;
         return b;
     }
 
@@ -188,6 +196,8 @@ public record SandboxSpec(
         private Map<String, String> env = Map.of();
         private Optional<Duration> ttl = Optional.empty();
         private NetworkMode network = NetworkMode.TAP;
+        private EgressPolicy egress = EgressPolicy.OPEN;
+        private List<PortForward> portForwards = List.of();
         private Optional<Duration> idleTimeout = Optional.empty();
 
         private Builder() {}
@@ -352,6 +362,16 @@ public record SandboxSpec(
             return this;
         }
 
+        public Builder egress(EgressPolicy egress) {
+            this.egress = egress;
+            return this;
+        }
+
+        public Builder portForwards(List<PortForward> portForwards) {
+            this.portForwards = portForwards;
+            return this;
+        }
+
         public Builder kernel(Path kernel) {
             this.kernel = Optional.ofNullable(kernel);
             return this;
@@ -443,7 +463,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout);
+            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards);
         }
     }
 }

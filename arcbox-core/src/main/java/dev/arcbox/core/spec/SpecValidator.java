@@ -66,6 +66,13 @@ public final class SpecValidator {
         });
         out.extraDrives(drives(filled.extraDrives(), paths, rules, violations, backing));
         filled.serialOut().ifPresent(serial -> out.serialOut(paths.serialOut("serial_out", serial)));
+        for (String problem : dev.arcbox.core.network.NetPolicyValidator.violations(filled.egress(), filled.portForwards())) {
+            violations.add("network", problem);
+        }
+        boolean policy = !filled.portForwards().isEmpty() || !filled.egress().equals(dev.arcbox.core.network.EgressPolicy.OPEN);
+        if (policy && filled.network() != NetworkMode.TAP) {
+            violations.add("network.mode", "egress policy and port forwards need mode tap");
+        }
 
         if (!violations.isEmpty()) {
             throw new ArcboxException.InvalidArgument("invalid sandbox spec: " + String.join("; ", violations.list()));
