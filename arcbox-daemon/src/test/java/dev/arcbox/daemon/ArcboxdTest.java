@@ -365,6 +365,29 @@ class ArcboxdTest {
         api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
     }
 
+    /** A host reboot (simulated: the VM gone and another boot id) stops what was running; start brings it back. */
+    @Test
+    void afterAHostRestart_runningSandboxesAreStopped_andStartAgain() throws Exception {
+        DaemonProcess d = new DaemonProcess("reboot-" + TestRun.vmId(), netns, "").start();
+        try {
+            String id = unique("reboot");
+            d.sandboxes().create(sandbox(id).build());
+            long vmm = d.sandboxes().inspect(InspectSandboxRequest.newBuilder().setId(id).build()).getVmmPid();
+            d.kill();
+            ProcessHandle.of(vmm).orElseThrow().destroyForcibly();
+            Files.writeString(d.dataDir.resolve("boot_id"), "00000000-0000-0000-0000-000000000000\n");
+            d.start();
+            SandboxInfo info = d.sandboxes().inspect(InspectSandboxRequest.newBuilder().setId(id).build());
+            assertThat(info.getState()).isEqualTo("stopped");
+            assertThat(info.getError()).isEqualTo("host restarted");
+            d.sandboxes().start(StartSandboxRequest.newBuilder().setId(id).setWait(true).build());
+            assertThat(run(d.sandboxes(), id, 0, "echo", "back")).isEqualTo("back\n");
+        } finally {
+            removeAll(d);
+            d.close();
+        }
+    }
+
     @Test
     void secondDaemonOnTheSameDataDir_refusesToStart() throws Exception {
         DaemonProcess twin = new DaemonProcess(daemon.dataDir.getFileName().toString(), netns, "");

@@ -33,8 +33,13 @@ final class Recovery {
 
     void run() {
         closeInterruptedOperations();
+        boolean rebooted = HostBoot.changedSinceLastRun(service.config().dataDir());
         for (SandboxRow row : service.store().listSandboxes(SandboxFilter.ALL)) {
             try {
+                if (rebooted) {
+                    afterHostRestart(row);
+                    continue;
+                }
                 reconcile(row);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "recovering sandbox " + row.id() + ": " + e.getMessage());
@@ -98,6 +103,21 @@ final class Recovery {
                 FileTree.delete(service.planner().dirOf(row.uid()).resolve(VmPlanner.RUN));
             }
         }
+    }
+
+    /**
+     * The host rebooted since the last daemon ran: no VM, TAP or rule of before survived. Sandboxes
+     * that were running are stopped (keeping disk and lease); they boot again, with their rules
+     * rebuilt, when started.
+     */
+    private void afterHostRestart(SandboxRow row) {
+        SandboxState state = SandboxState.valueOf(row.state());
+        FileTree.delete(service.planner().dirOf(row.uid()).resolve(VmPlanner.RUN));
+        if (state == SandboxState.STOPPED || state == SandboxState.FAILED) {
+            return;
+        }
+        service.mutate(row.uid(), r -> r.withState(SandboxState.STOPPED.name(), "host restarted").withVm(null));
+        service.events().emit(row.id(), row.uid(), "stopped", "{\"reason\":\"host restarted\"}");
     }
 
     private void finishBoot(SandboxRow row, RunningVm vm) {
