@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.function.Supplier;
 
 /** SandboxService over gRPC: requests to core calls, core views to messages, errors to statuses. */
 final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
@@ -51,21 +50,9 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
         this.sandboxes = sandboxes;
     }
 
-    private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(Statuses.toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
-    }
-
     @Override
     public void create(CreateSandboxRequest request, StreamObserver<CreateSandboxResponse> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             SandboxView v = sandboxes.create(ProtoSpecs.toSpec(request), !request.getNoStart(), request.getWait());
             return CreateSandboxResponse.newBuilder().setId(v.id()).setState(v.displayState())
                     .setIpAddress(v.ipAddress() == null ? "" : v.ipAddress()).build();
@@ -74,12 +61,12 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
 
     @Override
     public void inspect(InspectSandboxRequest request, StreamObserver<SandboxInfo> out) {
-        unary(out, () -> info(sandboxes.inspect(request.getId())));
+        Calls.unary(out, () -> info(sandboxes.inspect(request.getId())));
     }
 
     @Override
     public void list(ListSandboxesRequest request, StreamObserver<ListSandboxesResponse> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             Set<SandboxState> states = EnumSet.noneOf(SandboxState.class);
             boolean runningOnly = false;
             if (!request.getState().isEmpty()) {
@@ -111,17 +98,17 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
     @Override
     public void stop(StopSandboxRequest request, StreamObserver<SandboxInfo> out) {
         Duration timeout = Duration.ofSeconds(request.getTimeoutSeconds() == 0 ? 30 : request.getTimeoutSeconds());
-        unary(out, () -> info(sandboxes.stop(request.getId(), timeout)));
+        Calls.unary(out, () -> info(sandboxes.stop(request.getId(), timeout)));
     }
 
     @Override
     public void start(StartSandboxRequest request, StreamObserver<SandboxInfo> out) {
-        unary(out, () -> info(sandboxes.start(request.getId(), request.getWait())));
+        Calls.unary(out, () -> info(sandboxes.start(request.getId(), request.getWait())));
     }
 
     @Override
     public void remove(RemoveSandboxRequest request, StreamObserver<Empty> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             sandboxes.remove(request.getId(), request.getForce());
             return Empty.getDefaultInstance();
         });
@@ -129,7 +116,7 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
 
     @Override
     public void updateSandbox(UpdateSandboxRequest request, StreamObserver<SandboxInfo> out) {
-        unary(out, () -> info(sandboxes.update(request.getId(), request.getSetLabelsMap(),
+        Calls.unary(out, () -> info(sandboxes.update(request.getId(), request.getSetLabelsMap(),
                 request.getRemoveLabelsList(),
                 request.hasTtlSeconds() ? Optional.of(Duration.ofSeconds(request.getTtlSeconds())) : Optional.empty())));
     }
@@ -211,12 +198,12 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
 
     @Override
     public void pause(PauseSandboxRequest request, StreamObserver<SandboxInfo> out) {
-        unary(out, () -> info(sandboxes.pause(request.getId())));
+        Calls.unary(out, () -> info(sandboxes.pause(request.getId())));
     }
 
     @Override
     public void resume(ResumeSandboxRequest request, StreamObserver<SandboxInfo> out) {
-        unary(out, () -> info(sandboxes.resume(request.getId())));
+        Calls.unary(out, () -> info(sandboxes.resume(request.getId())));
     }
 
     @Override

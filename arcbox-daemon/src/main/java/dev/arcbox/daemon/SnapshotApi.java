@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /** SnapshotService over gRPC. */
 final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
@@ -31,21 +30,9 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
         this.snapshots = snapshots;
     }
 
-    private static <T> void unary(StreamObserver<T> out, Supplier<T> call) {
-        T result;
-        try {
-            result = call.get();
-        } catch (RuntimeException e) {
-            out.onError(Statuses.toStatus(e));
-            return;
-        }
-        out.onNext(result);
-        out.onCompleted();
-    }
-
     @Override
     public void checkpoint(CheckpointRequest request, StreamObserver<CheckpointResponse> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             long t0 = System.nanoTime();
             SnapshotView v = snapshots.checkpoint(request.getSandboxId(), request.getName(), request.getLabelsMap(),
                     request.getStop());
@@ -57,7 +44,7 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
 
     @Override
     public void restore(RestoreRequest request, StreamObserver<RestoreResponse> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             long t0 = System.nanoTime();
             List<SandboxView> views = snapshots.restore(request.getSnapshotId(), request.getId(),
                     Math.max(1, request.getCount()), request.getLabelsMap(),
@@ -72,7 +59,7 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
 
     @Override
     public void list(ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             ListSnapshotsResponse.Builder b = ListSnapshotsResponse.newBuilder();
             for (SnapshotView v : snapshots.list(request.getSandboxId(), request.getLabelsMap())) {
                 b.addSnapshots(SnapshotSummary.newBuilder().setId(v.id()).setName(v.name()).setSandboxId(v.originId())
@@ -85,7 +72,7 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
 
     @Override
     public void inspect(InspectSnapshotRequest request, StreamObserver<SnapshotInfo> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             SnapshotView v = snapshots.inspect(request.getSnapshotId());
             return SnapshotInfo.newBuilder().setId(v.id()).setName(v.name()).setSandboxId(v.originId())
                     .putAllLabels(v.labels()).setSnapshotDir(v.files().dir().toString())
@@ -100,7 +87,7 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
 
     @Override
     public void delete(DeleteSnapshotRequest request, StreamObserver<Empty> out) {
-        unary(out, () -> {
+        Calls.unary(out, () -> {
             snapshots.delete(request.getSnapshotId());
             return Empty.getDefaultInstance();
         });
