@@ -139,6 +139,24 @@ class NetworkTest {
         }
     }
 
+    private static java.util.Map<String, String> digests(java.nio.file.Path dir) throws Exception {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : files.toList()) {
+                var md = java.security.MessageDigest.getInstance("SHA-256");
+                try (var in = java.nio.file.Files.newInputStream(f)) {
+                    byte[] buf = new byte[1 << 20];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        md.update(buf, 0, n);
+                    }
+                }
+                out.put(f.getFileName().toString(), java.util.HexFormat.of().formatHex(md.digest()));
+            }
+        }
+        return out;
+    }
+
     private static String fetch(String namespace, String address, int port) throws Exception {
         Process client = new ProcessBuilder("ip", "netns", "exec", namespace, "busybox", "nc", "-w", "3", address,
                 Integer.toString(port)).redirectErrorStream(true).start();
@@ -176,7 +194,7 @@ class NetworkTest {
     }
 
     @Test
-    void tapSandboxes_reachTheGateway_notEachOther_keepTheirAddressAcrossStopStart_andForksGetTheirOwn()
+    void tapSandboxes_reachTheGateway_notEachOther_keepTheirAddressAcrossStopStart_andFiveForksGetTheirOwn()
             throws Exception {
         String a = "neta-" + TestRun.vmId();
         String b = "netb-" + TestRun.vmId();
@@ -198,23 +216,35 @@ class NetworkTest {
         assertThat(links()).doesNotContain("abx" + ib.getUid());
 
         var snapshots = SnapshotServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
-        String snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId(a).build()).getSnapshotId();
+        var checkpoint = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId(a).build());
+        String snap = checkpoint.getSnapshotId();
+        java.util.Map<String, String> before = digests(java.nio.file.Path.of(checkpoint.getSnapshotDir()));
         RestoreResponse forks = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
-                .setId("fork-" + TestRun.vmId()).setCount(3).build());
+                .setId("fork-" + TestRun.vmId()).setCount(5).build());
+        assertThat(forks.getIdsList()).hasSize(5);
         Set<String> addresses = new HashSet<>();
+        Set<String> random = new HashSet<>();
         addresses.add(ia.getNetwork().getIpAddress());
         for (String id : forks.getIdsList()) {
             SandboxInfo info = inspect(id);
+            assertThat(info.getState()).isEqualTo("ready");
             addresses.add(info.getNetwork().getIpAddress());
             assertThat(out(id, "ip -4 -o addr show dev eth0")).contains(info.getNetwork().getIpAddress() + "/24")
                     .doesNotContain(ia.getNetwork().getIpAddress() + "/");
             assertThat(exit(id, "ping -c 1 -W 5 " + GATEWAY)).as("fork %s reaches the gateway", id).isZero();
+            random.add(out(id, "head -c 16 /dev/urandom | od -An -tx1"));
+            assertThat(exit(id, "echo " + id + " > /root/who")).isZero();
         }
-        assertThat(addresses).hasSize(4);
-        assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).as("the origin keeps its network").isZero();
+        for (String id : forks.getIdsList()) {
+            assertThat(out(id, "cat /root/who")).as("forks diverge").isEqualTo(id + "\n");
+        }
+        assertThat(addresses).as("five forks and the origin, six addresses").hasSize(6);
+        assertThat(random).as("distinct randomness").hasSize(5);
+        assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).as("the origin keeps running, networked").isZero();
         for (String id : forks.getIdsList()) {
             daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
         }
+        assertThat(digests(java.nio.file.Path.of(checkpoint.getSnapshotDir()))).as("snapshot unchanged").isEqualTo(before);
         snapshots.delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
     }
 }
