@@ -155,6 +155,11 @@ public final class SandboxService implements AutoCloseable {
         return spec.toBuilder().id(id).build();
     }
 
+    /** Validates (and normalizes) a spec with this daemon's rules: image dirs, defaults, capabilities. */
+    SandboxSpec validate(SandboxSpec spec) {
+        return SpecValidator.validate(spec, validation);
+    }
+
     /** Limits: number of sandboxes, and memory on the host. */
     private void admit(SandboxSpec spec) {
         if (store.findSandboxById(spec.id()).isPresent()) {

@@ -84,6 +84,7 @@ public final class Snapshots {
         Path staging = dir().resolve(".staging-" + id);
         Path target = dir().resolve(id);
         long started = System.nanoTime();
+        long[] seq = {0};
         Operation op = sandboxes.store().journal().begin("checkpoint", row.uid());
         try {
             Files.createDirectories(staging);
@@ -108,7 +109,7 @@ public final class Snapshots {
             op.complete(tx -> {
                 tx.insertSnapshot(new NewSnapshot(id, shown, row.uid(), null, manifest, size, labels));
                 tx.publishSnapshot(id, manifest, size);
-                tx.appendEvent(row.id(), row.uid(), "checkpoint", "{\"snapshot\":\"" + id + "\",\"ms\":"
+                seq[0] = tx.appendEvent(row.id(), row.uid(), "checkpoint", "{\"snapshot\":\"" + id + "\",\"ms\":"
                         + (System.nanoTime() - started) / 1_000_000 + "}");
             });
         } catch (IOException | RuntimeException e) {
@@ -119,7 +120,7 @@ public final class Snapshots {
             }
             throw new ArcboxException.HostFailure("checkpoint of " + sandboxId + ": " + e.getMessage(), e);
         }
-        sandboxes.events().published(sandboxes.events().lastSeq());
+        sandboxes.events().published(seq[0]);
         if (stop) {
             sandboxes.stop(sandboxId, Duration.ofSeconds(10));
         }
@@ -179,8 +180,9 @@ public final class Snapshots {
         try {
             sandboxes.admitMore(origin, count);
             for (String id : ids) {
-                SandboxSpec spec = origin.toBuilder().id(id).labels(merged).ttl(ttl.or(origin::ttl)).build();
-                SpecValidator.validateLabels(merged);
+                // a clone takes no port forwards: the origin's host ports stay the origin's
+                SandboxSpec spec = sandboxes.validate(origin.toBuilder().id(id).labels(merged).ttl(ttl.or(origin::ttl))
+                        .portForwards(List.of()).build());
                 if (sandboxes.store().findSandboxById(id).isPresent()) {
                     throw new ArcboxException.AlreadyExists("sandbox '" + id + "' exists already");
                 }
