@@ -74,13 +74,13 @@ class DaemonBench {
         line("arcbox daemon bench, %s, %d runs, accelerator %s, %d cpus", Instant.now(), RUNS,
                 driver.capabilities().contains(dev.arcbox.core.driver.Capability.HARDWARE_ACCELERATION) ? "kvm" : "tcg",
                 Runtime.getRuntime().availableProcessors());
-        line("load at start: %s", uptime());
+        line("load at start: %s", Bench.uptime());
         BenchDaemon daemon = null;
-        run("ip", "netns", "add", netns);
-        Thread netnsHook = new Thread(() -> runQuietly("ip", "netns", "del", netns));
+        Bench.run("ip", "netns", "add", netns);
+        Thread netnsHook = new Thread(() -> Bench.runQuietly("ip", "netns", "del", netns));
         Runtime.getRuntime().addShutdownHook(netnsHook);
         try {
-            run("ip", "-n", netns, "link", "set", "lo", "up");
+            Bench.run("ip", "-n", netns, "link", "set", "lo", "up");
             daemon = new BenchDaemon(dataDir, netns, TestRun.ramDir(), LIMITS).start();
             line("arcboxd pid %d in netns %s, jvm %s, [limits] %s", daemon.pid(), netns,
                     String.join(" ", BenchDaemon.JVM_OPTIONS), LIMITS.strip().replace('\n', ','));
@@ -89,14 +89,14 @@ class DaemonBench {
             try {
                 cleanUp(daemon, dataDir);
             } finally {
-                runQuietly("ip", "netns", "del", netns);
+                Bench.runQuietly("ip", "netns", "del", netns);
                 try {
                     Runtime.getRuntime().removeShutdownHook(netnsHook);
                 } catch (IllegalStateException e) {
                     // the JVM is shutting down: the hook runs anyway, harmlessly
                 }
                 FileTree.delete(dataDir);
-                line("load at end:   %s", uptime());
+                line("load at end:   %s", Bench.uptime());
                 Files.createDirectories(Path.of("target"));
                 Files.writeString(Path.of("target/daemon-bench.txt"), report);
             }
@@ -339,30 +339,8 @@ class DaemonBench {
         report.append(text).append('\n');
     }
 
-    private static String uptime() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("uptime").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).strip();
-        p.waitFor(10, TimeUnit.SECONDS);
-        return out;
-    }
 
-    private static void run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out);
-        }
-    }
 
-    private static void runQuietly(String... command) {
-        try {
-            run(command);
-        } catch (IOException e) {
-            // already gone (the finally block and the shutdown hook both try)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private static double median(List<Double> xs) {
         return percentile(xs, 50);
