@@ -85,7 +85,10 @@ final class ProtoSpecs {
             b.ttl(Duration.ofSeconds(r.getTtlSeconds()));
         }
         if (r.getIdleTimeoutSeconds() > 0) {
-            b.idleTimeout(Duration.ofSeconds(r.getIdleTimeoutSeconds()));
+            violations.add("idle_timeout_seconds: the idle policy is not supported yet");
+        }
+        if (!r.getWorkingDir().isEmpty()) {
+            violations.add("working_dir: not supported at create yet; give it to Run");
         }
         if (r.hasSshPublicKey()) {
             b.sshPublicKey(r.getSshPublicKey());

@@ -201,6 +201,8 @@ class NetworkTest {
         SandboxInfo ia = create(a);
         SandboxInfo ib = create(b);
         assertThat(ia.getNetwork().getIpAddress()).startsWith("172.30.0.").isNotEqualTo(ib.getNetwork().getIpAddress());
+        assertThat(ia.getNetwork().getGateway()).isEqualTo(GATEWAY);
+        assertThat(out(a, "cat /sys/class/net/eth0/address")).isEqualTo(ia.getNetwork().getMac() + "\n");
         assertThat(links()).contains("abx" + ia.getUid(), "abx" + ib.getUid());
         assertThat(out(a, "ip -4 -o addr show dev eth0")).contains(ia.getNetwork().getIpAddress() + "/24");
         assertThat(exit(a, "ping -c 1 -W 5 " + GATEWAY)).isZero();

@@ -527,7 +527,9 @@ public final class SandboxService implements AutoCloseable {
                 row.labels(), spec.vcpus(), spec.memoryMib(), spec.network().token(), row.resources().ip(),
                 row.createdAt(), l == null ? null : l.readyAt, l == null ? null : l.bootTime, row.ttlDeadline(),
                 row.reason(), row.generation(), driver.id(), row.vm() == null ? 0 : row.vm().pid(),
-                spec.egress(), spec.portForwards());
+                spec.egress(), spec.portForwards(),
+                row.resources().ip() == null ? null : store.leaseOf(row.uid()).map(lease -> lease.mac()).orElse(null),
+                row.resources().ip() == null ? null : config.network().gateway());
     }
 
     private SandboxRow find(String id) {

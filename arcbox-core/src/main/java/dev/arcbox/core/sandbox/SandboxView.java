@@ -27,6 +27,8 @@ import java.util.Map;
  * @param vmmPid the VMM process, or 0
  * @param egress its egress policy (mode tap)
  * @param portForwards its TCP port forwards (mode tap)
+ * @param mac the guest MAC of its lease, or null
+ * @param gateway the gateway it routes through, or null
  */
 public record SandboxView(
         String id,
@@ -47,7 +49,9 @@ public record SandboxView(
         String driver,
         long vmmPid,
         dev.arcbox.core.network.EgressPolicy egress,
-        List<dev.arcbox.core.network.PortForward> portForwards) {
+        List<dev.arcbox.core.network.PortForward> portForwards,
+        String mac,
+        String gateway) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {
