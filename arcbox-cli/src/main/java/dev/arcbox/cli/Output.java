@@ -50,6 +50,19 @@ final class Output {
         }
     }
 
+    /** A JSON array of messages, each as {@link #json(MessageOrBuilder)} prints it; {@code []} when empty. */
+    void jsonArray(List<? extends MessageOrBuilder> messages) {
+        List<String> items = new ArrayList<>(messages.size());
+        for (MessageOrBuilder m : messages) {
+            try {
+                items.add(JSON.print(m).indent(2).stripTrailing());
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("printing " + m.getDescriptorForType().getFullName(), e);
+            }
+        }
+        out.println(items.isEmpty() ? "[]" : "[\n" + String.join(",\n", items) + "\n]");
+    }
+
     /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
     void table(List<String> header, List<List<String>> rows) {
         List<List<String>> all = new ArrayList<>(rows.size() + 1);

@@ -2,6 +2,7 @@ package dev.arcbox.cli;
 
 import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.CreateSandboxResponse;
+import dev.arcbox.api.v1.EgressSpec;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
@@ -19,13 +20,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code arcbox sandbox ...}: one method per subcommand, each one call to SandboxService. */
 @Command(name = "sandbox",
-        description = "Create, list, inspect, run commands in, pause, resume, stop, start and remove sandboxes.")
+        description = "Create, list, inspect, run commands in, pause, resume, stop, start and remove sandboxes;"
+                + " show their forwarded ports.")
 final class SandboxCommands {
 
     /** The daemon's own default for {@code stop} when {@code --timeout} is 0. */
@@ -33,6 +38,9 @@ final class SandboxCommands {
 
     @ParentCommand
     private Arcbox arcbox;
+
+    @Spec
+    private CommandSpec spec;
 
     @Command(name = "create", description = "Create a sandbox and boot it (unless --no-start); prints its id.")
     int create(
@@ -51,8 +59,31 @@ final class SandboxCommands {
                     description = "remove it after this long (0: never)") Integer ttl,
             @Option(names = "--network", paramLabel = "tap|none", completionCandidates = Networks.class,
                     converter = Networks.class, description = "default: none (sandbox networking, mode tap, is not built yet)") String network,
+            @Option(names = "--publish", paramLabel = "[HOSTADDR:]HOSTPORT:GUESTPORT", converter = Publish.Converter.class,
+                    description = "forward a TCP port of the host to the sandbox; repeatable; needs --network tap")
+            List<Publish> publish,
+            @Option(names = "--publish-address", paramLabel = "ADDR",
+                    description = "host address of each --publish HOSTPORT:GUESTPORT (not 0.0.0.0 nor loopback)")
+            String publishAddress,
+            @Option(names = "--no-internet", description = "deny the internet: only --allow-cidr is reachable")
+            boolean noInternet,
+            @Option(names = "--allow-cidr", paramLabel = "CIDR", converter = Publish.Cidr.class,
+                    description = "allow egress to this network; repeatable") List<String> allowCidrs,
+            @Option(names = "--deny-cidr", paramLabel = "CIDR", converter = Publish.Cidr.class,
+                    description = "deny egress to this network; repeatable") List<String> denyCidrs,
             @Option(names = "--wait", description = "return once it is ready") boolean wait,
             @Option(names = "--no-start", description = "record it, do not boot it") boolean noStart) {
+        boolean publishing = publish != null && !publish.isEmpty();
+        boolean egress = noInternet || allowCidrs != null || denyCidrs != null;
+        if ((publishing || egress || publishAddress != null) && !"tap".equals(network)) {
+            throw usage("--publish, --publish-address, --no-internet, --allow-cidr and --deny-cidr need --network tap");
+        }
+        if (publishAddress != null && !publishing) {
+            throw usage("--publish-address is only used with --publish");
+        }
+        if (publishAddress != null && publishAddress.isBlank()) {
+            throw usage("--publish-address: empty address");
+        }
         CreateSandboxRequest.Builder request = CreateSandboxRequest.newBuilder()
                 .putAllLabels(KeyValue.toMap(labels))
                 .putAllEnv(KeyValue.toMap(env))
@@ -81,6 +112,22 @@ final class SandboxCommands {
         }
         if (network != null) {
             request.setNetwork(NetworkSpec.newBuilder().setMode(network));
+        }
+        if (publishing) {
+            for (Publish p : publish) {
+                if (p.hostAddress() == null && publishAddress == null) {
+                    throw usage("--publish " + p.hostPort() + ":" + p.guestPort()
+                            + " names no host address: give HOSTADDR:HOSTPORT:GUESTPORT or --publish-address"
+                            + " (the daemon refuses 0.0.0.0 and loopback)");
+                }
+                request.addPortForwards(p.toProto(publishAddress));
+            }
+        }
+        if (egress) {
+            request.setEgress(EgressSpec.newBuilder()
+                    .setDenyInternet(noInternet)
+                    .addAllAllowCidrs(allowCidrs == null ? List.of() : allowCidrs)
+                    .addAllDenyCidrs(denyCidrs == null ? List.of() : denyCidrs));
         }
         Duration deadline = wait ? Client.WAIT_DEADLINE : Client.UNARY_DEADLINE;
         return arcbox.withClient(client -> {
@@ -120,6 +167,25 @@ final class SandboxCommands {
             SandboxViews.info(arcbox.output(), info, format);
             return ExitCodes.OK;
         });
+    }
+
+    @Command(name = "port", description = {
+            "Show a sandbox's forwarded ports, one a line: GUESTPORT/tcp -> HOSTADDR:HOSTPORT."})
+    int port(
+            @Parameters(paramLabel = "ID") String id,
+            @Option(names = {"-o", "--output"}, paramLabel = "table|json", defaultValue = "table",
+                    description = "output format (default: table)") Output.Format format) {
+        return arcbox.withClient(client -> {
+            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE)
+                    .inspect(InspectSandboxRequest.newBuilder().setId(id).build());
+            SandboxViews.ports(arcbox.output(), info, format);
+            return ExitCodes.OK;
+        });
+    }
+
+    /** A usage error (exit 2) of {@code sandbox create}, before anything is sent. */
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine().getSubcommands().get("create"), message);
     }
 
     @Command(name = "run", description = {

@@ -1,11 +1,13 @@
 package dev.arcbox.cli;
 
+import dev.arcbox.api.v1.EgressSpec;
 import dev.arcbox.api.v1.ListSandboxesResponse;
 import dev.arcbox.api.v1.SandboxEvent;
 import dev.arcbox.api.v1.SandboxInfo;
 import dev.arcbox.api.v1.SandboxSummary;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** How sandboxes and their events look on the terminal. */
 final class SandboxViews {
@@ -50,6 +52,8 @@ final class SandboxViews {
                 new Output.Field("gateway", Output.orNone(i.getNetwork().getGateway())),
                 new Output.Field("mac", Output.orNone(i.getNetwork().getMac())),
                 new Output.Field("tap", Output.orNone(i.getNetwork().getTapName())),
+                new Output.Field("forwards", forwards(i)),
+                new Output.Field("egress", egress(i)),
                 new Output.Field("created", output.when(i.getCreatedAt())),
                 new Output.Field("ready", output.when(i.getReadyAt())),
                 new Output.Field("boot", i.getBootMillis() == 0 ? Output.NONE : i.getBootMillis() + " ms"),
@@ -61,6 +65,30 @@ final class SandboxViews {
                 new Output.Field("vmm pid", i.getVmmPid() == 0 ? Output.NONE : String.valueOf(i.getVmmPid())),
                 new Output.Field("uid", Output.orNone(i.getUid())),
                 new Output.Field("generation", String.valueOf(i.getGeneration())));
+    }
+
+    /** {@code HOST:PORT->GUEST,...}, or {@link Output#NONE}. */
+    private static String forwards(SandboxInfo i) {
+        return i.getPortForwardsCount() == 0 ? Output.NONE : i.getPortForwardsList().stream()
+                .map(f -> Publish.hostPort(f) + "->" + f.getGuestPort())
+                .collect(Collectors.joining(","));
+    }
+
+    /** {@code internet: yes|no, allow: CIDR,..., deny: CIDR,...}; unset is the daemon's default, internet allowed. */
+    private static String egress(SandboxInfo i) {
+        EgressSpec e = i.getEgress();
+        return "internet: " + (e.getDenyInternet() ? "no" : "yes")
+                + ", allow: " + (e.getAllowCidrsCount() == 0 ? Output.NONE : String.join(",", e.getAllowCidrsList()))
+                + ", deny: " + (e.getDenyCidrsCount() == 0 ? Output.NONE : String.join(",", e.getDenyCidrsList()));
+    }
+
+    /** {@code sandbox port}: {@code GUEST/tcp -> HOST:PORT} lines (none when none), or a JSON array of forwards. */
+    static void ports(Output output, SandboxInfo info, Output.Format format) {
+        switch (format) {
+            case JSON -> output.jsonArray(info.getPortForwardsList());
+            case TABLE -> info.getPortForwardsList()
+                    .forEach(f -> output.line(f.getGuestPort() + "/tcp -> " + Publish.hostPort(f)));
+        }
     }
 
     /** {@code <time> <seq> <sandbox> <action> [k=v ...]}, time in UTC with nanoseconds as sent. */

@@ -112,6 +112,101 @@ class NetworkTest {
     }
 
     @Test
+    void aGuestThatChangesItsAddressOrMac_getsNothingThrough() {
+        String id = "spoof-" + TestRun.vmId();
+        SandboxInfo info = create(id);
+        assertThat(exit(id, "ping -c 1 -W 5 " + GATEWAY)).isZero();
+        assertThat(exit(id, "ip addr add 172.30.0.250/24 dev eth0 && ping -c 1 -W 2 -I 172.30.0.250 " + GATEWAY))
+                .as("a source address that is not its lease").isNotZero();
+        assertThat(exit(id, "ip addr del 172.30.0.250/24 dev eth0; ping -c 1 -W 5 " + GATEWAY)).isZero();
+        assertThat(exit(id, "ip link set eth0 address 02:11:22:33:44:55 && ip neigh flush all && ping -c 1 -W 2 "
+                + GATEWAY)).as("a MAC that is not its lease's").isNotZero();
+        assertThat(exit(id, "ip link set eth0 address " + info.getNetwork().getMac() + " && ip neigh flush all && "
+                + "ping -c 1 -W 5 " + GATEWAY)).isZero();
+        daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+    }
+
+    /**
+     * A pool of five addresses: create/remove cycles, forks and removals while starting leak no
+     * lease (all five can be leased afterwards), no TAP and no rule; a sixth is RESOURCE_EXHAUSTED.
+     */
+    @Test
+    void cycles_leakNothing_andTheExhaustedPoolSaysSo() throws Exception {
+        String ns = "abx-x" + TestRun.id();
+        DaemonProcess.run("ip", "netns", "add", ns);
+        DaemonProcess small = null;
+        try {
+            DaemonProcess.run("ip", "-n", ns, "link", "set", "lo", "up");
+            small = new DaemonProcess("pool-" + TestRun.id(), ns,
+                    "[network]\nbridge = \"arcbox9\"\ncidr = \"172.31.9.0/29\"\ngateway = \"172.31.9.1\"\n"
+                            + "dns = [\"172.31.9.1\"]\n").start();
+            var api = small.sandboxes();
+            var snapshots = SnapshotServiceGrpc.newBlockingStub(small.channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+            api.create(CreateSandboxRequest.newBuilder().setId("base").setWait(true)
+                    .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
+            String snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId("base").build()).getSnapshotId();
+            int cycles = 0;
+            for (int i = 0; i < 10; i++, cycles++) {
+                // removed while it starts
+                api.create(CreateSandboxRequest.newBuilder().setId("early-" + i).setWait(false)
+                        .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
+                api.remove(RemoveSandboxRequest.newBuilder().setId("early-" + i).setForce(true).build());
+            }
+            for (int i = 0; i < 20; i++, cycles++) {
+                RestoreResponse r = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
+                        .setId("cycle-" + i).setCount(2).build());
+                for (String id : r.getIdsList()) {
+                    api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+                }
+            }
+            assertThat(cycles).isEqualTo(30);
+            org.awaitility.Awaitility.await("TAPs of removed sandboxes gone").atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> tapsIn(ns).size() == 1);
+            // every address came back: the four free ones can be leased again, a fifth more cannot
+            RestoreResponse four = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
+                    .setId("full").setCount(4).build());
+            assertThat(four.getIdsList()).hasSize(4);
+            var exhausted = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
+                    () -> api.create(CreateSandboxRequest.newBuilder().setId("one-too-many").setNoStart(true)
+                            .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build()));
+            assertThat(exhausted.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(api.list(ListSandboxesRequest.getDefaultInstance()).getSandboxesCount()).isEqualTo(5);
+            for (var s : api.list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                api.remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+            }
+            snapshots.delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
+            assertThat(tapsIn(ns)).isEmpty();
+            assertThat(nftRuleset(ns)).as("no rule names a removed TAP").doesNotContainPattern("abx[a-z0-9]{8}");
+        } finally {
+            if (small != null) {
+                small.close();
+            }
+            DaemonProcess.run("ip", "netns", "del", ns);
+        }
+    }
+
+    private static List<String> tapsIn(String ns) throws Exception {
+        Process p = new ProcessBuilder("ip", "-n", ns, "-o", "link", "show").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        List<String> taps = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] parts = line.split(": ");
+            if (parts.length > 1 && parts[1].startsWith("abx")) {
+                taps.add(parts[1]);
+            }
+        }
+        return taps;
+    }
+
+    private static String nftRuleset(String ns) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "nft", "list", "ruleset").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    @Test
     void egressPolicy_andPortForwards() throws Exception {
         String open = "open-" + TestRun.vmId();
         String closed = "closed-" + TestRun.vmId();

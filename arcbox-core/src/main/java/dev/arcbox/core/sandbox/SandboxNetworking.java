@@ -99,6 +99,11 @@ final class SandboxNetworking {
         }
     }
 
+    /** Addresses the pool can lease. */
+    int capacity() {
+        return pool.capacity();
+    }
+
     LeaseRow lease(String uid) {
         return store.lease(uid, pool);
     }

@@ -125,6 +125,7 @@ public final class SandboxService implements AutoCloseable {
         admission.lock();
         try {
             admit(admitted);
+            admitAddresses(admitted, 1);
             seq = store.write(tx -> {
                 tx.insertSandbox(new NewSandbox(uid, admitted.id(), SpecJson.write(admitted),
                         (start ? SandboxState.STARTING : SandboxState.STOPPED).name(), admitted.labels(), ttl, null, owned));
@@ -166,6 +167,19 @@ public final class SandboxService implements AutoCloseable {
             throw new ArcboxException.AlreadyExists("sandbox '" + spec.id() + "' exists already");
         }
         admitMore(spec, 1);
+    }
+
+    /** Addresses: every sandbox in mode tap holds a lease from the pool until it is removed. */
+    void admitAddresses(SandboxSpec spec, int count) {
+        if (spec.network() != NetworkMode.TAP) {
+            return;
+        }
+        int held = store.read(tx -> tx.listLeases()).size();
+        int capacity = network.capacity();
+        if (held + count > capacity) {
+            throw new ArcboxException.ResourceExhausted("network.cidr: " + held + " of " + capacity
+                    + " addresses of " + config.network().cidr() + " are leased, " + count + " more asked for");
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -228,10 +242,11 @@ public final class SandboxService implements AutoCloseable {
                 return Long.toString(booted.pid());
             });
         } catch (ArcboxException.NotFound e) {
-            // removed while booting: nobody wants this VM
+            // removed while booting: nobody wants this VM, its TAP or its rules
             l.expectedExit = true;
             vm.stop(Duration.ofSeconds(5));
             live.remove(uid, l);
+            network.unplug(uid);
             op.fail("sandbox removed while booting");
             return null;
         }

@@ -179,6 +179,7 @@ public final class Snapshots {
         sandboxes.admissionLock().lock();
         try {
             sandboxes.admitMore(origin, count);
+            sandboxes.admitAddresses(origin, count);
             for (String id : ids) {
                 // a clone takes no port forwards: the origin's host ports stay the origin's
                 SandboxSpec spec = sandboxes.validate(origin.toBuilder().id(id).labels(merged).ttl(ttl.or(origin::ttl))
