@@ -98,6 +98,17 @@ class CheckpointBench {
                 api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
             }
         }
+        // the same create in mode tap: the difference is the network set-up (lease, TAP, rules)
+        List<Double> tap = new ArrayList<>();
+        for (int i = 0; i < RUNS; i++) {
+            String id = "tap-" + i;
+            long n0 = System.nanoTime();
+            api.create(sandbox(id).setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
+            tap.add((System.nanoTime() - n0) / 1e6);
+            api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+        }
+        line("create -> ready, mode tap vs none              median %8.1f ms vs %8.1f ms: network set-up %.1f ms = %.1f %% of create",
+                median(tap), median(cold), median(tap) - median(cold), 100 * (median(tap) - median(cold)) / median(tap));
         long t0 = System.nanoTime();
         CheckpointResponse snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId("cold-" + (RUNS - 1)).build());
         line("checkpoint via API                              %8.1f ms  (%.1f MiB on disk)",
