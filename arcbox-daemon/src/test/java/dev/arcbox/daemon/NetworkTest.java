@@ -67,6 +67,10 @@ class NetworkTest {
         DaemonProcess.run("ip", "-n", uplink, "addr", "add", UPLINK + "/30", "dev", "vu" + TestRun.id());
         DaemonProcess.run("ip", "-n", uplink, "link", "set", "vu" + TestRun.id(), "up");
         DaemonProcess.run("ip", "-n", netns, "route", "add", "default", "via", UPLINK);
+        // an HTTP server in the stand-in internet (busybox httpd, backgrounds itself; killed with its namespace)
+        java.nio.file.Path www = java.nio.file.Files.createDirectories(TestRun.baseDir().resolve("www-" + TestRun.id()));
+        java.nio.file.Files.writeString(www.resolve("index.html"), "hello from the uplink\n");
+        DaemonProcess.run("ip", "netns", "exec", uplink, "busybox", "httpd", "-p", UPLINK + ":80", "-h", www.toString());
         daemon = new DaemonProcess("net-" + TestRun.id(), netns, "").start();
     }
 
@@ -83,7 +87,20 @@ class NetworkTest {
         } finally {
             DaemonProcess.run("ip", "netns", "del", netns);
             if (uplink != null) {
+                killHttpd();
                 DaemonProcess.run("ip", "netns", "del", uplink);
+            }
+        }
+    }
+
+    /** Stops the uplink's httpd: the process in that namespace listening on port 80, by its pid. */
+    private void killHttpd() throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "pids", uplink).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        for (String pid : out.split("\\s+")) {
+            if (!pid.isBlank()) {
+                ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroy);
             }
         }
     }
@@ -146,20 +163,20 @@ class NetworkTest {
                     .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
             String snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId("base").build()).getSnapshotId();
             int cycles = 0;
-            for (int i = 0; i < 10; i++, cycles++) {
+            for (int i = 0; i < 20; i++, cycles++) {
                 // removed while it starts
                 api.create(CreateSandboxRequest.newBuilder().setId("early-" + i).setWait(false)
                         .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
                 api.remove(RemoveSandboxRequest.newBuilder().setId("early-" + i).setForce(true).build());
             }
-            for (int i = 0; i < 20; i++, cycles++) {
+            for (int i = 0; i < 30; i++, cycles++) {
                 RestoreResponse r = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
                         .setId("cycle-" + i).setCount(2).build());
                 for (String id : r.getIdsList()) {
                     api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
                 }
             }
-            assertThat(cycles).isEqualTo(30);
+            assertThat(cycles).isEqualTo(50);
             org.awaitility.Awaitility.await("TAPs of removed sandboxes gone").atMost(java.time.Duration.ofSeconds(60))
                     .until(() -> tapsIn(ns).size() == 1);
             // every address came back: the four free ones can be leased again, a fifth more cannot
@@ -220,6 +237,10 @@ class NetworkTest {
                         .setHostPort(18080).setGuestPort(8080)));
         assertThat(d.getPortForwardsList()).hasSize(1);
         assertThat(exit(open, "ping -c 1 -W 5 " + UPLINK)).as("internet allowed by default").isZero();
+        // an HTTP GET with busybox nc (busybox's static wget crashes on this libc)
+        String get = "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + UPLINK + " 80";
+        assertThat(out(open, get)).as("fetched through NAT").contains("200 OK").endsWith("hello from the uplink\n");
+        assertThat(out(closed, get)).as("no internet").doesNotContain("hello from the uplink");
         assertThat(exit(closed, "ping -c 1 -W 2 " + UPLINK)).as("internet denied").isNotZero();
         assertThat(exit(denied, "ping -c 1 -W 2 " + UPLINK)).as("cidr denied").isNotZero();
         assertThat(exit(closed, "ping -c 1 -W 5 " + GATEWAY)).as("the gateway stays reachable").isZero();

@@ -400,6 +400,18 @@ public final class SandboxService implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // a boot in flight writes into the sandbox's directory: let it finish (it will not make the
+        // sandbox ready any more), then take everything down
+        CompletableFuture<SandboxView> inFlight = booting.get(row.uid());
+        if (inFlight != null) {
+            try {
+                inFlight.get(READY_DEADLINE.toSeconds() + 30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "removing " + id + ": its boot did not settle: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         release(row.uid(), Duration.ofSeconds(10));
         String uid = row.uid();
         long seq = store.write(tx -> {
