@@ -209,6 +209,14 @@ class CheckpointTest {
             assertThat(out.toString()).isEqualTo("alive\n");
             d.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
         } finally {
+            // sandboxes outlive a daemon by design: take them down before it goes
+            try {
+                for (var s : d.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                    d.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+                }
+            } catch (StatusRuntimeException e) {
+                // the daemon is down; the failure that brought us here says why
+            }
             d.close();
         }
     }

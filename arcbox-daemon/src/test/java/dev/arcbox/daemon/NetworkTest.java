@@ -196,6 +196,14 @@ class NetworkTest {
             assertThat(nftRuleset(ns)).as("no rule names a removed TAP").doesNotContainPattern("abx[a-z0-9]{8}");
         } finally {
             if (small != null) {
+                // sandboxes outlive a daemon by design: take them down before it goes
+                try {
+                    for (var s : small.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                        small.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+                    }
+                } catch (io.grpc.StatusRuntimeException e) {
+                    // the daemon is down; the failure that brought us here says why
+                }
                 small.close();
             }
             DaemonProcess.run("ip", "netns", "del", ns);
