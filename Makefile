@@ -32,7 +32,7 @@ test: test-agent test-java
 
 ## benchmarks (never part of make test): figures printed at the end
 bench: guest build
-	@$(JAVA_ENV) ./mvnw -B -ntp -q -pl bench -Darcbox.images=$(IMAGES) -Dsurefire.excludedGroups= -Dgroups=bench test
+	@$(JAVA_ENV) ./mvnw -B -ntp -q -pl bench -Darcbox.images=$(IMAGES) -Dsurefire.excludedGroups= -Dgroups=bench -DskipBench=false test
 
 ## arcboxd in the foreground with the built-in defaults (socket /run/arcbox/arcbox.sock)
 run: guest build
