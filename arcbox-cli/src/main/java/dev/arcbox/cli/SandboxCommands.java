@@ -229,11 +229,7 @@ final class SandboxCommands {
                 .setTimeoutSeconds(timeout == null ? 0 : timeout)
                 .build();
         Duration deadline = Client.UNARY_DEADLINE.plusSeconds(seconds);
-        return arcbox.withClient(client -> {
-            SandboxInfo info = client.sandboxes(deadline).stop(request);
-            arcbox.output().line(info.getId());
-            return ExitCodes.OK;
-        });
+        return printId(deadline, stub -> stub.stop(request));
     }
 
     @Command(name = "start", description = "Boot a stopped sandbox again.")
@@ -242,29 +238,26 @@ final class SandboxCommands {
             @Option(names = "--wait", description = "return once it is ready") boolean wait) {
         StartSandboxRequest request = StartSandboxRequest.newBuilder().setId(id).setWait(wait).build();
         Duration deadline = wait ? Client.WAIT_DEADLINE : Client.UNARY_DEADLINE;
-        return arcbox.withClient(client -> {
-            SandboxInfo info = client.sandboxes(deadline).start(request);
-            arcbox.output().line(info.getId());
-            return ExitCodes.OK;
-        });
+        return printId(deadline, stub -> stub.start(request));
     }
 
     @Command(name = "pause", description = "Pause a ready sandbox's vCPUs; run is refused until it is resumed.")
     int pause(@Parameters(paramLabel = "ID") String id) {
         PauseSandboxRequest request = PauseSandboxRequest.newBuilder().setId(id).build();
-        return arcbox.withClient(client -> {
-            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE).pause(request);
-            arcbox.output().line(info.getId());
-            return ExitCodes.OK;
-        });
+        return printId(Client.UNARY_DEADLINE, stub -> stub.pause(request));
     }
 
     @Command(name = "resume", description = "Resume a paused sandbox.")
     int resume(@Parameters(paramLabel = "ID") String id) {
         ResumeSandboxRequest request = ResumeSandboxRequest.newBuilder().setId(id).build();
+        return printId(Client.UNARY_DEADLINE, stub -> stub.resume(request));
+    }
+
+    /** Runs one sandbox call that answers a SandboxInfo and prints the sandbox's id. */
+    private int printId(Duration deadline,
+            java.util.function.Function<dev.arcbox.api.v1.SandboxServiceGrpc.SandboxServiceBlockingStub, SandboxInfo> call) {
         return arcbox.withClient(client -> {
-            SandboxInfo info = client.sandboxes(Client.UNARY_DEADLINE).resume(request);
-            arcbox.output().line(info.getId());
+            arcbox.output().line(call.apply(client.sandboxes(deadline)).getId());
             return ExitCodes.OK;
         });
     }

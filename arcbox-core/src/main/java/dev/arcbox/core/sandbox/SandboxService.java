@@ -4,7 +4,6 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.config.DaemonConfig;
-import dev.arcbox.core.driver.ExitInfo;
 import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.driver.VmDriver;
 import dev.arcbox.core.driver.VmPlan;
@@ -741,9 +740,5 @@ public final class SandboxService implements AutoCloseable {
     public void close() {
         timers.shutdownNow();
         live.values().forEach(l -> l.vm.disconnectAgent());
-    }
-
-    static String describe(ExitInfo exit) {
-        return exit.reason();
     }
 }
