@@ -5,4 +5,4 @@ package dev.arcbox.driver.firecracker.api;
  * Mirrors Firecracker's swagger ({@code src/firecracker/swagger/firecracker.yaml}, 1.x); null
  * components are left out of the JSON.
  */
-public record Drive(String driveId, String pathOnHost, boolean isRootDevice, boolean isReadOnly, String partuuid, String cacheType, String ioEngine, RateLimiter rateLimiter) {}
+public record Drive(String driveId, String pathOnHost, boolean isRootDevice, Boolean isReadOnly, String partuuid, String cacheType, String ioEngine, RateLimiter rateLimiter) {}
