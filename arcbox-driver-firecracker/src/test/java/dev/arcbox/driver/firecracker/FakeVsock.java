@@ -24,6 +24,8 @@ final class FakeVsock implements AutoCloseable {
     private final List<ServerSocketChannel> servers = new CopyOnWriteArrayList<>();
     private final List<SocketChannel> open = new CopyOnWriteArrayList<>();
     private final AtomicInteger connects = new AtomicInteger();
+    private final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean listening;
     private volatile int lastPort = -1;
 
@@ -41,6 +43,16 @@ final class FakeVsock implements AutoCloseable {
 
     void guestListens(boolean value) {
         listening = value;
+    }
+
+    /** The next {@code n} CONNECTs are closed unanswered, as before the guest listens. */
+    void refuseFirst(int n) {
+        refusals.set(n);
+    }
+
+    /** How many CONNECTs were closed unanswered. */
+    int refused() {
+        return refused.get();
     }
 
     /** How many CONNECTs were answered OK. */
@@ -83,7 +95,8 @@ final class FakeVsock implements AutoCloseable {
                 }
                 line.append(c);
             }
-            if (!listening || !line.toString().startsWith("CONNECT ")) {
+            if (!listening || !line.toString().startsWith("CONNECT ") || refusals.getAndDecrement() > 0) {
+                refused.incrementAndGet();
                 return;
             }
             lastPort = Integer.parseInt(line.substring("CONNECT ".length()));
