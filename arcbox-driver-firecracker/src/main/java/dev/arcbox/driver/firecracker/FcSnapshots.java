@@ -10,7 +10,6 @@ import dev.arcbox.core.driver.SnapshotKind;
 import dev.arcbox.core.driver.SnapshotManifest;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.fs.FileTree;
-import dev.arcbox.driver.firecracker.api.InstanceInfo;
 import dev.arcbox.driver.firecracker.api.MemoryBackend;
 import dev.arcbox.driver.firecracker.api.NetworkOverride;
 import dev.arcbox.driver.firecracker.api.SnapshotCreateParams;
@@ -177,10 +176,5 @@ final class FcSnapshots {
 
     private static String abbrev(String hash) {
         return hash.isEmpty() ? "(none)" : hash.substring(0, Math.min(12, hash.length()));
-    }
-
-    /** For messages: the version a VM reports. */
-    static String version(FcVm vm) {
-        return vm.api().get("/", InstanceInfo.class).vmmVersion();
     }
 }
