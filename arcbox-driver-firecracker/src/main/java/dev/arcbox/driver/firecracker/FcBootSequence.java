@@ -89,7 +89,8 @@ final class FcBootSequence {
         f.memoryHotplug().ifPresent(m -> calls.add(FcCall.put("/hotplug/memory", new MemoryHotplugConfig(
                 m.totalSizeMib(), boxed(m.slotSizeMib()), boxed(m.blockSizeMib())))));
         f.mmds().ifPresent(m -> {
-            calls.add(FcCall.put("/mmds/config", new MmdsConfig(m.version().name(), m.networkInterfaces(),
+            calls.add(FcCall.put("/mmds/config", new MmdsConfig(m.version().name(),
+                    m.networkInterfaces().stream().map(i -> i.replace('-', '_')).toList(),
                     m.ipv4Address().orElse(null), m.imdsCompat())));
             calls.add(FcCall.put("/mmds", mmdsData(m, f.sshPublicKey())));
         });

@@ -132,6 +132,16 @@ class FcDriverProcessTest {
         assertThatThrownBy(() -> driver.restore(new RestorePlan(diffPlan, SnapshotManifest.read(diff))))
                 .isInstanceOf(ArcboxException.FailedPrecondition.class).hasMessageContaining("diff snapshot");
 
+        FcVm again = (FcVm) driver.reattach(vm.record()).orElseThrow();
+        assertThat(again.pid()).isEqualTo(vm.pid());
+        assertThat(again.state()).isEqualTo("Running");
+        assertThat(echo(again, "reattached")).isEqualTo("reattached");
+        // both objects now drain the same fifos: flush until a line reaches the re-attached one
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            again.flushMetrics();
+            return !again.vmmMetrics().isEmpty();
+        });
+
         StopResult stopped = vm.stop(Duration.ofSeconds(3));
         assertThat(stopped.how()).isIn(StopResult.How.TERMINATED, StopResult.How.KILLED);
         assertThat(plan.runDir()).doesNotExist();

@@ -34,5 +34,8 @@ class FcPipesTest {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(tmp.resolve("fc.log"))
                     .contains("line 200\n"));
         }
+        // closing ends both drains: no thread is left blocked on a fifo
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("fc-log-t1") || t.getName().equals("fc-metrics-t1")));
     }
 }
