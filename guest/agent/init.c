@@ -190,7 +190,9 @@ static unsigned count_virtio_blk(void)
     return n;
 }
 
-/* Find vd* disks by virtio-blk serial. Returns the number of vd* disks seen. */
+/* Find vd* disks by virtio-blk serial. Firecracker answers the serial query with the drive id,
+ * which may not contain '-': there the disks are abx_root and abx_rw. Returns the number of vd*
+ * disks seen. */
 static unsigned scan_disks(char *root, char *rw, size_t sz)
 {
     DIR *d = opendir("/sys/block");
@@ -207,9 +209,9 @@ static unsigned scan_disks(char *root, char *rw, size_t sz)
         snprintf(p, sizeof p, "/sys/block/%s/serial", e->d_name);
         if (read_line(p, serial, sizeof serial) < 0)
             continue;
-        if (!strcmp(serial, "abx-root"))
+        if (!strcmp(serial, "abx-root") || !strcmp(serial, "abx_root"))
             snprintf(root, sz, "/dev/%s", e->d_name);
-        else if (!strcmp(serial, "abx-rw"))
+        else if (!strcmp(serial, "abx-rw") || !strcmp(serial, "abx_rw"))
             snprintf(rw, sz, "/dev/%s", e->d_name);
     }
     closedir(d);

@@ -33,6 +33,7 @@ final class SystemCommands {
                 new Output.Field("version", Output.orNone(i.getVersion())),
                 new Output.Field("driver", Output.orNone(i.getDriver())),
                 new Output.Field("accelerator", Output.orNone(i.getAccelerator())),
+                new Output.Field("drivers", Output.pairs(i.getDriversMap())),
                 new Output.Field("capabilities", i.getCapabilitiesList().isEmpty()
                         ? Output.NONE : String.join(",", i.getCapabilitiesList())),
                 new Output.Field("sandboxes", i.getSandboxes() + " of at most " + i.getMaxSandboxes()),

@@ -6,8 +6,7 @@ import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.SandboxService;
 import dev.arcbox.core.store.CrashPoints;
 import dev.arcbox.core.store.Store;
-import dev.arcbox.driver.qemu.QemuConfig;
-import dev.arcbox.driver.qemu.QemuDriver;
+import dev.arcbox.core.driver.VmDriver;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -100,8 +99,7 @@ public final class Arcboxd {
         createDirectories(config.dataDir());
         Store store = Store.open(config.dataDir());
         GuestImage image = GuestImage.load(config.images().getFirst());
-        QemuDriver driver = new QemuDriver(new QemuConfig(config.qemu().binary(), config.qemu().accel().token(),
-                config.qemu().ramDir(), Duration.ofSeconds(30)));
+        VmDriver driver = Drivers.choose(config);
         SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC());
         sandboxes.recover();
         HealthStatusManager health = new HealthStatusManager();

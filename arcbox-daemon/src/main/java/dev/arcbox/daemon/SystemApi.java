@@ -54,6 +54,7 @@ final class SystemApi extends SystemServiceGrpc.SystemServiceImplBase {
             long[] snaps = sandboxes.snapshots().usage();
             b.setSnapshots((int) snaps[0]).setSnapshotBytes(snaps[1]);
             byState.forEach(b::putSandboxesByState);
+            b.putAllDrivers(Drivers.status(config));
             sandboxes.driver().capabilities().stream().map(Enum::name).sorted().forEach(b::addCapabilities);
             out.onNext(b.build());
             out.onCompleted();

@@ -55,4 +55,12 @@ public interface RunningVm {
 
     /** The VMM's process id. */
     long pid();
+
+    /**
+     * The VMM's own latest counters (Firecracker's metrics, flattened to {@code group.name}),
+     * for Inspect; empty for a VMM that reports none. Never blocks on the VMM.
+     */
+    default java.util.Map<String, Long> vmmMetrics() {
+        return java.util.Map.of();
+    }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param agentPort name of the agent's virtio-serial port / vsock port as a string
  * @param assetHashes content hashes of kernel, initrd and rootfs ({@code kernel}, {@code initrd},
  *     {@code rootfs}), recorded in snapshots and checked on restore
+ * @param features the spec's device and memory options beyond the above ({@link VmFeatures#NONE}: none)
  */
 public record VmPlan(
         String vmId,
@@ -33,7 +34,8 @@ public record VmPlan(
         List<DiskPlan> disks,
         List<NicPlan> nics,
         String agentPort,
-        Map<String, String> assetHashes) {
+        Map<String, String> assetHashes,
+        VmFeatures features) {
 
     public static final String DEFAULT_AGENT_PORT = "arcbox.agent";
 
@@ -43,5 +45,20 @@ public record VmPlan(
         assetHashes = Map.copyOf(assetHashes);
         kernelArgs = kernelArgs == null ? "" : kernelArgs;
         agentPort = agentPort == null ? DEFAULT_AGENT_PORT : agentPort;
+        features = features == null ? VmFeatures.NONE : features;
+    }
+
+    /** A plan without features beyond machine, disks and NICs. */
+    public VmPlan(String vmId, Path runDir, Path consoleLog, MachinePlan machine, Path kernel, Path initrd,
+            String kernelArgs, List<DiskPlan> disks, List<NicPlan> nics, String agentPort,
+            Map<String, String> assetHashes) {
+        this(vmId, runDir, consoleLog, machine, kernel, initrd, kernelArgs, disks, nics, agentPort, assetHashes,
+                VmFeatures.NONE);
+    }
+
+    /** This plan with {@code features}. */
+    public VmPlan withFeatures(VmFeatures features) {
+        return new VmPlan(vmId, runDir, consoleLog, machine, kernel, initrd, kernelArgs, disks, nics, agentPort,
+                assetHashes, features);
     }
 }

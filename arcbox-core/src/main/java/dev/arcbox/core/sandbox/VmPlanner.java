@@ -2,6 +2,8 @@ package dev.arcbox.core.sandbox;
 
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.driver.DiskPlan;
+import dev.arcbox.core.driver.DriveOptions;
+import dev.arcbox.core.driver.VmFeatures;
 import dev.arcbox.core.driver.MachinePlan;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.image.GuestImage;
@@ -64,7 +66,21 @@ final class VmPlanner {
                 && rootfs.equals(image.rootfs()) ? image.hashes() : Map.of();
         return new VmPlan(uid, dir.resolve(RUN), dir.resolve(CONSOLE),
                 new MachinePlan(spec.vcpus(), spec.memoryMib(), spec.smt(), config.qemu().accel().token()),
-                kernel, initrd, args, disks, nics, null, hashes);
+                kernel, initrd, args, disks, nics, null, hashes, features(spec));
+    }
+
+    /** The spec's device and memory options, for drivers that map them (Firecracker). */
+    static VmFeatures features(SandboxSpec spec) {
+        Map<String, DriveOptions> drives = new java.util.HashMap<>();
+        drives.put("root", new DriveOptions(spec.rootIoEngine(), spec.rootCacheType(),
+                spec.rootPartuuid(), spec.rootRateLimit()));
+        for (DriveSpec drive : spec.extraDrives()) {
+            drives.put(drive.driveId(), new DriveOptions(drive.ioEngine(), drive.cacheType(), drive.partuuid(),
+                    drive.rateLimit()));
+        }
+        return new VmFeatures(spec.trackDirtyPages(), spec.hugePages(), spec.cpuTemplate(), drives,
+                spec.netRxRateLimit(), spec.netTxRateLimit(), spec.balloon(), spec.vsock(), spec.entropyDevice(),
+                spec.serialOut(), spec.memoryHotplug(), spec.mmds(), spec.sshPublicKey());
     }
 
     /** A host name from a free-form id: [a-z0-9-], at most 63 characters. */

@@ -56,9 +56,19 @@ public abstract class DriverContract {
     /** Where the driver keeps a VM's memory file, to check it is gone after stop. */
     protected abstract Path memoryFileOf(VmPlan plan);
 
+    /** Skips the suite, naming what is missing, unless this host can run the driver (default: QEMU). */
+    protected void assumeHost() {
+        TestRun.assumeQemuHost();
+    }
+
+    /** The kernel the suite boots (default: the guest image's). */
+    protected Path kernel() {
+        return image.kernel();
+    }
+
     @BeforeAll
     void bootOnce() {
-        TestRun.assumeQemuHost();
+        assumeHost();
         driver = createDriver();
         image = TestRun.image();
         plan = plan(TestRun.vmId());
@@ -83,7 +93,7 @@ public abstract class DriverContract {
         Path disk = dir.resolve("rw.img");
         ScratchDisk.create(disk, 256L << 20);
         return new VmPlan(vmId, dir.resolve("run"), dir.resolve("console.log"), MachinePlan.of(1, 256),
-                image.kernel(), image.initrd(), "arcbox.hostname=" + vmId,
+                kernel(), image.initrd(), "arcbox.hostname=" + vmId,
                 List.of(DiskPlan.root(image.rootfs()), DiskPlan.writable(disk)), List.of(),
                 VmPlan.DEFAULT_AGENT_PORT, image.hashes());
     }

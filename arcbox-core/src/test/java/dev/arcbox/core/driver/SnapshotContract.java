@@ -58,9 +58,24 @@ public abstract class SnapshotContract {
 
     protected abstract VmDriver createDriver();
 
+    /** Skips the suite, naming what is missing, unless this host can run the driver (default: QEMU). */
+    protected void assumeHost() {
+        TestRun.assumeQemuHost();
+    }
+
+    /** The kernel the suite boots (default: the guest image's). */
+    protected Path kernel() {
+        return image.kernel();
+    }
+
+    /** Where a snapshot of a clone keeps memory (QEMU: in the stream, its RAM being private). */
+    protected MemoryFormat cloneSnapshotFormat() {
+        return MemoryFormat.IN_STREAM;
+    }
+
     @BeforeAll
     void bootAndSnapshot() throws IOException {
-        TestRun.assumeQemuHost();
+        assumeHost();
         driver = createDriver();
         assertThat(driver.capabilities()).contains(Capability.SNAPSHOT_FULL, Capability.FORK);
         image = TestRun.image();
@@ -101,7 +116,7 @@ public abstract class SnapshotContract {
             FileTree.sparseCopy(diskSource, disk);
         }
         return new VmPlan(vmId, dir.resolve("run"), dir.resolve("console.log"), MachinePlan.of(1, 256),
-                image.kernel(), image.initrd(), "", List.of(DiskPlan.root(image.rootfs()), DiskPlan.writable(disk)),
+                kernel(), image.initrd(), "", List.of(DiskPlan.root(image.rootfs()), DiskPlan.writable(disk)),
                 List.of(), VmPlan.DEFAULT_AGENT_PORT, image.hashes());
     }
 
@@ -161,7 +176,7 @@ public abstract class SnapshotContract {
         Path dir = Files.createDirectories(TestRun.baseDir().resolve("snap-" + TestRun.vmId()));
         try {
             SnapshotFiles second = clones.getFirst().snapshot(dir, SnapshotKind.FULL, false);
-            assertThat(second.memoryFormat()).isEqualTo(MemoryFormat.IN_STREAM);
+            assertThat(second.memoryFormat()).isEqualTo(cloneSnapshotFormat());
             assertThat(SnapshotManifest.read(dir)).isEqualTo(second);
             AgentClient grandchild = fork(second);
             assertThat(sh(grandchild, "cat /tmp/ram-marker /root/disk-marker")).isEqualTo("second-generation\non-disk\n");

@@ -1,0 +1,57 @@
+package dev.arcbox.daemon;
+
+import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.config.DaemonConfig;
+import dev.arcbox.core.driver.VmDriver;
+import dev.arcbox.driver.firecracker.FcDriver;
+import dev.arcbox.driver.firecracker.FcHost;
+import dev.arcbox.driver.qemu.Accelerator;
+import dev.arcbox.driver.qemu.QemuConfig;
+import dev.arcbox.driver.qemu.QemuDriver;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Which driver runs sandboxes: the configured one, or for {@code driver = "auto"} Firecracker
+ * where its binary and a usable KVM exist, else QEMU. {@link #status} says for each driver whether
+ * it can run here and, if not, why (shown by {@code arcbox system info}).
+ */
+final class Drivers {
+
+    static final String AVAILABLE = "available";
+
+    private Drivers() {}
+
+    /** The driver the daemon runs. */
+    static VmDriver choose(DaemonConfig config) {
+        Optional<String> fcProblem = FcHost.unavailable(config.firecracker());
+        return switch (config.driver()) {
+            case QEMU -> qemu(config);
+            case FIRECRACKER -> {
+                fcProblem.ifPresent(why -> {
+                    throw new ArcboxException.FailedPrecondition("driver = \"firecracker\" but it cannot run: " + why);
+                });
+                yield new FcDriver(config.firecracker());
+            }
+            case AUTO -> fcProblem.isEmpty() ? new FcDriver(config.firecracker()) : qemu(config);
+        };
+    }
+
+    private static QemuDriver qemu(DaemonConfig config) {
+        return new QemuDriver(new QemuConfig(config.qemu().binary(), config.qemu().accel().token(),
+                config.qemu().ramDir(), Duration.ofSeconds(30)));
+    }
+
+    /** Each driver id → {@code available} (with QEMU's accelerator) or why it cannot run. */
+    static Map<String, String> status(DaemonConfig config) {
+        Map<String, String> out = new TreeMap<>();
+        out.put("firecracker", FcHost.unavailable(config.firecracker()).orElse(AVAILABLE));
+        out.put("qemu", Files.isExecutable(config.qemu().binary())
+                ? AVAILABLE + " (" + (Accelerator.kvmUsable() ? "kvm" : "tcg") + ")"
+                : "qemu binary " + config.qemu().binary() + " not found or not executable");
+        return out;
+    }
+}

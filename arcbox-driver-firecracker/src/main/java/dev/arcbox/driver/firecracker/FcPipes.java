@@ -1,0 +1,189 @@
+package dev.arcbox.driver.firecracker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arcbox.core.ArcboxException;
+import dev.arcbox.driver.firecracker.api.FcJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Firecracker's logger and metrics FIFOs, drained continuously so Firecracker never blocks on
+ * them or drops lines: the log is appended to a file (kept under {@link #LOG_LIMIT}, the older
+ * half dropped when it grows past it), each metrics line (a JSON object) replaces the latest
+ * counters. The driver opens each FIFO read-write, so the open never blocks and Firecracker's
+ * non-blocking open for writing always finds a reader. Closed when the VM is gone.
+ */
+final class FcPipes implements AutoCloseable {
+
+    static final long LOG_LIMIT = 4L << 20;
+    private static final System.Logger LOG = System.getLogger(FcPipes.class.getName());
+
+    private final String vmId;
+    private final FileChannel logIn;
+    private final FileChannel metricsIn;
+    private final Path logFile;
+    private final AtomicReference<Map<String, Long>> latest = new AtomicReference<>(Map.of());
+    private final AtomicLong metricLines = new AtomicLong();
+
+    private FcPipes(String vmId, FileChannel logIn, FileChannel metricsIn, Path logFile) {
+        this.vmId = vmId;
+        this.logIn = logIn;
+        this.metricsIn = metricsIn;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Creates the FIFOs when missing (owned by {@code owner} when jailed), opens them and starts
+     * the drains.
+     */
+    static FcPipes open(String vmId, Path logFifo, Path metricsFifo, Path logFile, FcJail owner) {
+        try {
+            mkfifo(logFifo);
+            mkfifo(metricsFifo);
+            if (owner != null) {
+                owner.own(logFifo);
+                owner.own(metricsFifo);
+            }
+            FileChannel log = FileChannel.open(logFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileChannel metrics = FileChannel.open(metricsFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FcPipes pipes = new FcPipes(vmId, log, metrics, logFile);
+            Thread.ofPlatform().daemon().name("fc-log-" + vmId).start(pipes::drainLog);
+            Thread.ofPlatform().daemon().name("fc-metrics-" + vmId).start(pipes::drainMetrics);
+            return pipes;
+        } catch (IOException e) {
+            throw new ArcboxException.HostFailure("vm " + vmId + ": opening firecracker's log and metrics fifos: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void mkfifo(Path fifo) throws IOException {
+        if (Files.exists(fifo)) {
+            return;
+        }
+        Process p = new ProcessBuilder("mkfifo", "-m", "0600", "--", fifo.toString()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException("mkfifo " + fifo + ": " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("mkfifo " + fifo + ": interrupted", e);
+        }
+    }
+
+    private void drainLog() {
+        byte[] buf = new byte[8192];
+        try (var in = Channels.newInputStream(logIn)) {
+            OutputStream out = Files.newOutputStream(logFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            try {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    if (Files.size(logFile) > LOG_LIMIT) {
+                        out.close();
+                        keepNewerHalf();
+                        out = Files.newOutputStream(logFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    }
+                }
+            } finally {
+                out.close();
+            }
+        } catch (IOException e) {
+            stopped("log", e);
+        }
+    }
+
+    private void keepNewerHalf() throws IOException {
+        byte[] all = Files.readAllBytes(logFile);
+        Files.write(logFile, java.util.Arrays.copyOfRange(all, all.length / 2, all.length));
+    }
+
+    private void drainMetrics() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(metricsIn),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                accept(line);
+            }
+        } catch (IOException e) {
+            stopped("metrics", e);
+        }
+    }
+
+    /** Takes one metrics line; lines that are not JSON objects are skipped. */
+    void accept(String line) {
+        try {
+            JsonNode node = FcJson.MAPPER.readTree(line);
+            if (node != null && node.isObject()) {
+                latest.set(flatten(node));
+                metricLines.incrementAndGet();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "vm " + vmId + ": unreadable metrics line: " + e.getMessage());
+        }
+    }
+
+    /** {@code {"net":{"rx_bytes":1}}} as {@code net.rx_bytes=1}: numeric leaves only. */
+    static Map<String, Long> flatten(JsonNode node) {
+        Map<String, Long> out = new TreeMap<>();
+        flatten("", node, out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, Long> out) {
+        if (node.isObject()) {
+            node.properties().forEach(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                    e.getValue(), out));
+        } else if (node.isIntegralNumber()) {
+            out.put(prefix, node.asLong());
+        }
+    }
+
+    private void stopped(String what, IOException e) {
+        if (logIn.isOpen() && metricsIn.isOpen()) {
+            LOG.log(System.Logger.Level.WARNING, "vm " + vmId + ": draining firecracker " + what + ": " + e.getMessage());
+        }
+    }
+
+    /** The latest metrics, flattened; empty before the first line. */
+    Map<String, Long> latest() {
+        return latest.get();
+    }
+
+    /** How many metrics lines were read. */
+    long metricLines() {
+        return metricLines.get();
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    @Override
+    public void close() {
+        for (FileChannel ch : new FileChannel[] {logIn, metricsIn}) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "vm " + vmId + ": closing fifo: " + e.getMessage());
+            }
+        }
+    }
+}
