@@ -64,10 +64,10 @@ final class DaemonProcess implements AutoCloseable {
                 ram_dir = "%s"
                 [limits]
                 max_sandboxes = %d
-                max_concurrent_boots = 5
+                max_concurrent_boots = %d
                 memory_headroom_mib = 256
                 %s
-                """.formatted(dataDir, images, socket, ramDir, maxSandboxes, extraToml));
+                """.formatted(dataDir, images, socket, ramDir, maxSandboxes, Math.min(5, maxSandboxes), extraToml));
     }
 
     /** Adds a JVM option (e.g. a -D) for the next start. */
