@@ -51,12 +51,20 @@ public final class Arcboxd {
     /** Test-only: the name of a journal crash point at which the daemon halts as if SIGKILLed. */
     static final String CRASH_AT = "arcbox.test.crash-at";
 
+    /**
+     * Test-only: a file holding the name of the crash point at which to halt, read at each point,
+     * so a test can arm a point just before the operation it means to interrupt (and not during
+     * the recovery that follows).
+     */
+    static final String CRASH_AT_FILE = "arcbox.test.crash-at-file";
+
     public static void main(String[] args) {
         configureLogging();
         String crashAt = System.getProperty(CRASH_AT);
-        if (crashAt != null) {
+        String crashAtFile = System.getProperty(CRASH_AT_FILE);
+        if (crashAt != null || crashAtFile != null) {
             CrashPoints.install(name -> {
-                if (name.equals(crashAt)) {
+                if (name.equals(crashAt) || name.equals(armed(crashAtFile))) {
                     System.err.println("arcboxd: test crash point " + name + " reached, halting");
                     Runtime.getRuntime().halt(137);
                 }
@@ -82,6 +90,17 @@ public final class Arcboxd {
             run(configFile);
         } catch (ArcboxException e) {
             exit(e.getMessage());
+        }
+    }
+
+    private static String armed(String file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(Path.of(file)).strip();
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 

@@ -9,7 +9,25 @@ final class Statuses {
 
     private static final System.Logger LOG = System.getLogger(Statuses.class.getName());
 
+    /**
+     * The most characters of a status message sent to a client. A message quotes the offending
+     * input; unbounded, a 100 kB id made the trailers exceed the client's 8 KiB header limit and
+     * the client saw INTERNAL "http2 exception" instead of the code (found by ApiFuzzTest).
+     */
+    static final int MAX_MESSAGE_CHARS = 1024;
+
     private Statuses() {}
+
+    static String cap(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return message;
+        }
+        int end = MAX_MESSAGE_CHARS;
+        if (Character.isLowSurrogate(message.charAt(end))) {
+            end--;
+        }
+        return message.substring(0, end) + "… (" + (message.length() - end) + " more characters)";
+    }
 
     static StatusRuntimeException toStatus(Throwable error) {
         if (error instanceof StatusRuntimeException sre) {
@@ -35,7 +53,7 @@ final class Statuses {
             if (status.getCode() == Status.Code.INTERNAL) {
                 LOG.log(System.Logger.Level.ERROR, "internal error: " + e.getMessage(), e);
             }
-            return status.withDescription(e.getMessage()).asRuntimeException();
+            return status.withDescription(cap(e.getMessage())).asRuntimeException();
         }
         LOG.log(System.Logger.Level.ERROR, "unexpected error", error);
         return Status.INTERNAL.withDescription("internal error (see arcboxd's log)").asRuntimeException();

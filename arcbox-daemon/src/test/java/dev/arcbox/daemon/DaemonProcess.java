@@ -39,6 +39,16 @@ final class DaemonProcess implements AutoCloseable {
     private final List<String> jvmArgs = new ArrayList<>();
 
     DaemonProcess(String name, String netns, String extraToml) throws IOException {
+        this(name, netns, extraToml, TestRun.ramDir());
+    }
+
+    /** A daemon with its own memory directory (so a test can tell its files from other daemons'). */
+    DaemonProcess(String name, String netns, String extraToml, Path ramDir) throws IOException {
+        this(name, netns, extraToml, ramDir, 8);
+    }
+
+    /** A daemon admitting at most {@code maxSandboxes} sandboxes (admission tests). */
+    DaemonProcess(String name, String netns, String extraToml, Path ramDir, int maxSandboxes) throws IOException {
         this.netns = netns;
         this.dataDir = Files.createDirectories(TestRun.baseDir().resolve(name));
         this.socket = dataDir.resolve("arcbox.sock");
@@ -53,11 +63,11 @@ final class DaemonProcess implements AutoCloseable {
                 accel = "auto"
                 ram_dir = "%s"
                 [limits]
-                max_sandboxes = 8
-                max_concurrent_boots = 5
+                max_sandboxes = %d
+                max_concurrent_boots = %d
                 memory_headroom_mib = 256
                 %s
-                """.formatted(dataDir, images, socket, TestRun.ramDir(), extraToml));
+                """.formatted(dataDir, images, socket, ramDir, maxSandboxes, Math.min(5, maxSandboxes), extraToml));
     }
 
     /** Adds a JVM option (e.g. a -D) for the next start. */
@@ -83,7 +93,12 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Creates the run's network namespace (idempotent). */
     static String netns() throws IOException, InterruptedException {
-        String name = "abx-t" + TestRun.id();
+        return netns("");
+    }
+
+    /** Creates a network namespace of the run's, told apart by {@code suffix} (idempotent). */
+    static String netns(String suffix) throws IOException, InterruptedException {
+        String name = "abx-t" + TestRun.id() + suffix;
         if (!Files.exists(Path.of("/run/netns", name))) {
             run("ip", "netns", "add", name);
             run("ip", "-n", name, "link", "set", "lo", "up");
@@ -164,6 +179,10 @@ final class DaemonProcess implements AutoCloseable {
 
     SandboxServiceGrpc.SandboxServiceBlockingStub sandboxes() {
         return SandboxServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
     }
 
     long pid() {

@@ -1,5 +1,6 @@
 package dev.arcbox.core.driver;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
 
@@ -51,4 +52,15 @@ public interface VmDriver {
      * one (pid and start time). Empty when it is gone; the caller then releases its resources.
      */
     Optional<RunningVm> reattach(VmRecord record);
+
+    /**
+     * Ends whatever a VM of this id may have left when no live handle to it is known — a VMM that
+     * was spawned but never recorded (a daemon that died in between), one that was recorded but
+     * could not be re-attached, or one that exited while the daemon was down: its process (only if
+     * it is provably this VM's), its run directory and the memory file the driver owns. Idempotent;
+     * a no-op when nothing is left.
+     */
+    default void discard(String vmId, Path runDir) {
+        dev.arcbox.core.fs.FileTree.delete(runDir);
+    }
 }

@@ -85,6 +85,12 @@ final class SandboxNetworking {
         }
         if (!ready) {
             taps.sweep(ownedTaps);
+            // no sandbox has a live TAP: rules an earlier daemon left (for sandboxes removed or
+            // failed since, e.g. during recovery) must not outlive them
+            if (!firewall.presentFamilies().isEmpty()) {
+                firewall.remove();
+                LOG.log(System.Logger.Level.INFO, "network: removed firewall tables no live sandbox needs");
+            }
             return;
         }
         FirewallState next = FirewallState.empty(config);

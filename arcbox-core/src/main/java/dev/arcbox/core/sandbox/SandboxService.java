@@ -138,8 +138,7 @@ public final class SandboxService implements AutoCloseable {
             if (admitted.network() == NetworkMode.TAP) {
                 leaseFor(uid);
             }
-            Files.createDirectories(dir);
-            ScratchDisk.create(dir.resolve(VmPlanner.DISK), planner.diskBytes(admitted));
+            createDisk(uid, admitted);
         } catch (java.io.IOException | RuntimeException e) {
             fail(uid, "creating the sandbox's disk: " + e.getMessage());
             return inspectUid(uid);
@@ -149,6 +148,18 @@ public final class SandboxService implements AutoCloseable {
         }
         CompletableFuture<SandboxView> boot = bootAsync(uid);
         return waitReady ? settled(boot, admitted.id()) : inspectUid(uid);
+    }
+
+    /**
+     * The sandbox's writable disk, made under a temporary name and renamed into place, so that
+     * {@code disk.img} is whole or absent after a crash ({@link Recovery} makes an absent one).
+     */
+    void createDisk(String uid, SandboxSpec spec) throws java.io.IOException {
+        Path dir = Files.createDirectories(planner.dirOf(uid));
+        Path partial = dir.resolve(VmPlanner.DISK + ".partial");
+        Files.deleteIfExists(partial);
+        ScratchDisk.create(partial, planner.diskBytes(spec));
+        Files.move(partial, dir.resolve(VmPlanner.DISK), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static SandboxSpec withId(SandboxSpec spec, String id) {
@@ -319,7 +330,8 @@ public final class SandboxService implements AutoCloseable {
                 live.remove(uid, l);
             }
         }
-        FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+        // with no live handle a VMM may still run unrecorded (spawned before a crash): the driver ends it
+        driver.discard(uid, planner.dirOf(uid).resolve(VmPlanner.RUN));
         network.unplug(uid);
     }
 
@@ -631,7 +643,11 @@ public final class SandboxService implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + ": stopping after failure: " + e.getMessage());
             }
         }
-        FileTree.delete(planner.dirOf(uid).resolve(VmPlanner.RUN));
+        try {
+            driver.discard(uid, planner.dirOf(uid).resolve(VmPlanner.RUN));
+        } catch (ArcboxException e) {
+            LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + ": discarding its vm after failure: " + e.getMessage());
+        }
         try {
             network.unplug(uid);
         } catch (ArcboxException e) {

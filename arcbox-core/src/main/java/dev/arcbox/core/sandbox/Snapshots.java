@@ -50,6 +50,8 @@ public final class Snapshots {
     static final String MANIFEST = "manifest.json";
     /** In a restored sandbox's directory: the snapshot whose memory its VM maps. */
     static final String RESTORED_FROM = "restored-from";
+    /** The journal's kind for one clone's restore; {@link Recovery} rolls an interrupted one back. */
+    static final String RESTORE_OPERATION = "restore";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration AGENT_DEADLINE = Duration.ofSeconds(60);
@@ -115,6 +117,10 @@ public final class Snapshots {
         } catch (IOException | RuntimeException e) {
             FileTree.delete(staging);
             op.fail(String.valueOf(e.getMessage()));
+            if (noSpace(e)) {
+                throw new ArcboxException.ResourceExhausted("checkpoint of " + sandboxId + ": no space left on the"
+                        + " device of " + dir() + " (nothing was kept): " + e.getMessage());
+            }
             if (e instanceof ArcboxException ae) {
                 throw ae;
             }
@@ -125,6 +131,22 @@ public final class Snapshots {
             sandboxes.stop(sandboxId, Duration.ofSeconds(10));
         }
         return inspect(id);
+    }
+
+    /** Whether a failure was the disk filling up (ENOSPC, as the JDK or QEMU words it), anywhere in its causes. */
+    static boolean noSpace(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("ENOSPC")) {
+                return true;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (noSpace(s)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void writeManifest(Path dir, String id, String name, SandboxRow origin, SandboxSpec spec,
@@ -176,6 +198,7 @@ public final class Snapshots {
         Map<String, String> merged = new java.util.HashMap<>(origin.labels());
         merged.putAll(labels);
         List<String> uids = new ArrayList<>();
+        Map<String, Operation> ops = new java.util.HashMap<>();
         sandboxes.admissionLock().lock();
         try {
             sandboxes.admitMore(origin, count);
@@ -189,16 +212,21 @@ public final class Snapshots {
                 }
                 String uid = SandboxRow.randomUid();
                 Instant deadline = spec.ttl().map(d -> sandboxes.clock().instant().plus(d)).orElse(null);
-                sandboxes.store().write(tx -> {
+                // the clone's row and its journaled restore commit together: a crash from here on
+                // leaves an operation that recovery rolls back
+                long[] seq = {0};
+                ops.put(uid, sandboxes.store().journal().begin(RESTORE_OPERATION, uid, tx -> {
                     tx.insertSandbox(new NewSandbox(uid, id, SpecJson.write(spec), SandboxState.STARTING.name(),
                             spec.labels(), deadline, null,
                             new OwnedResources(null, null, List.of(), List.of(sandboxes.planner().dirOf(uid)))));
-                    return tx.appendEvent(id, uid, "created", "{\"snapshot\":\"" + row.id() + "\"}");
-                });
+                    seq[0] = tx.appendEvent(id, uid, "created", "{\"snapshot\":\"" + row.id() + "\"}");
+                }));
+                sandboxes.events().published(seq[0]);
                 uids.add(uid);
             }
         } catch (RuntimeException e) {
             uids.forEach(u -> sandboxes.store().findSandboxByUid(u).ifPresent(r -> sandboxes.remove(r.id(), true)));
+            ops.values().forEach(op -> op.rolledBack("admission: " + e.getMessage()));
             throw e;
         } finally {
             sandboxes.admissionLock().unlock();
@@ -208,7 +236,7 @@ public final class Snapshots {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<SandboxView>> clones = new ArrayList<>();
             for (String uid : uids) {
-                clones.add(pool.submit(() -> restoreOne(uid, row.id(), dir, files)));
+                clones.add(pool.submit(() -> journaled(ops.get(uid), () -> restoreOne(uid, ops.get(uid), row.id(), dir, files))));
             }
             for (Future<SandboxView> f : clones) {
                 try {
@@ -233,19 +261,43 @@ public final class Snapshots {
         return views;
     }
 
-    private SandboxView restoreOne(String uid, String snapshotId, Path snapshotDir, SnapshotFiles files)
-            throws IOException, InterruptedException {
+    /** Runs one clone's restore, closing its journaled operation: done, or failed with the reason. */
+    private static SandboxView journaled(Operation op, java.util.concurrent.Callable<SandboxView> restore)
+            throws Exception {
+        try {
+            SandboxView view = restore.call();
+            op.complete();
+            return view;
+        } catch (Exception e) {
+            op.fail(String.valueOf(e.getMessage()));
+            throw e;
+        }
+    }
+
+    private SandboxView restoreOne(String uid, Operation op, String snapshotId, Path snapshotDir, SnapshotFiles files) {
         SandboxRow row = sandboxes.store().findSandboxByUid(uid).orElseThrow();
         SandboxSpec spec = SpecJson.read(row.specJson());
         Path dir = sandboxes.planner().dirOf(uid);
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(RESTORED_FROM), snapshotId);
-        if (files.writableDisk().isPresent()) {
-            FileTree.sparseCopy(files.writableDisk().get(), dir.resolve(VmPlanner.DISK));
-        }
+        op.step("copy-disk", () -> {
+            try {
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve(RESTORED_FROM), snapshotId);
+                if (files.writableDisk().isPresent()) {
+                    FileTree.sparseCopy(files.writableDisk().get(), dir.resolve(VmPlanner.DISK));
+                }
+            } catch (IOException e) {
+                throw new ArcboxException.HostFailure("clone " + row.id() + ": " + e.getMessage(), e);
+            }
+            return null;
+        });
         long started = System.nanoTime();
         RunningVm vm;
-        sandboxes.boots().acquire();
+        try {
+            sandboxes.boots().acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArcboxException.Unavailable("restore of " + row.id() + " interrupted", e);
+        }
         try {
             // a clone's TAP stays down until its agent took the clone's own identity
             vm = sandboxes.driver().restore(new RestorePlan(sandboxes.plan(uid, spec, false), files));
@@ -256,16 +308,22 @@ public final class Snapshots {
             sandboxes.boots().release();
         }
         sandboxes.adopt(uid, vm);
-        sandboxes.mutate(uid, r -> r.withVm(vm.record()));
+        op.record("spawned", tx -> {
+            tx.findSandboxByUid(uid).ifPresent(r -> tx.updateSandbox(uid, r.generation(), x -> x.withVm(vm.record())));
+            return Long.toString(vm.pid());
+        });
         AgentClient agent = vm.agent(AGENT_DEADLINE);
-        byte[] entropy = new byte[64];
-        RANDOM.nextBytes(entropy);
-        agent.resync(Instant.now(), entropy, AGENT_DEADLINE);
-        if (spec.network() == dev.arcbox.core.spec.NetworkMode.TAP) {
-            var lease = sandboxes.store().leaseOf(uid).orElseThrow();
-            agent.netConfig(sandboxes.network().identity(lease, VmPlanner.hostname(spec.id())), AGENT_DEADLINE);
-            sandboxes.network().up(uid);
-        }
+        op.step("resync", () -> {
+            byte[] entropy = new byte[64];
+            RANDOM.nextBytes(entropy);
+            agent.resync(Instant.now(), entropy, AGENT_DEADLINE);
+            if (spec.network() == dev.arcbox.core.spec.NetworkMode.TAP) {
+                var lease = sandboxes.store().leaseOf(uid).orElseThrow();
+                agent.netConfig(sandboxes.network().identity(lease, VmPlanner.hostname(spec.id())), AGENT_DEADLINE);
+                sandboxes.network().up(uid);
+            }
+            return null;
+        });
         Live l = sandboxes.live().get(uid);
         l.readyAt = sandboxes.clock().instant();
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);
@@ -365,14 +423,21 @@ public final class Snapshots {
 
     /**
      * After a restart: staging directories of interrupted checkpoints are discarded (a snapshot is
-     * whole or absent), staged rows dropped, and origins left paused mid-checkpoint resumed.
+     * whole or absent), staged rows dropped, snapshot directories the catalog does not hold (published
+     * just before a crash kept them out of it) removed, and origins left paused mid-checkpoint resumed.
      */
     void recover() {
+        for (SnapshotRow staged : sandboxes.store().listSnapshots(SnapshotFilter.inState(SnapshotState.STAGED))) {
+            sandboxes.store().deleteSnapshot(staged.id());
+        }
         try {
             if (Files.isDirectory(dir())) {
                 try (var list = Files.list(dir())) {
                     for (Path p : list.toList()) {
-                        if (p.getFileName().toString().startsWith(".staging-")) {
+                        String name = p.getFileName().toString();
+                        // staging of an interrupted checkpoint, or one published just before a crash
+                        // kept it from the catalog: rolled back either way (its client got no id)
+                        if (name.startsWith(".staging-") || sandboxes.store().findSnapshot(name).isEmpty()) {
                             FileTree.delete(p);
                         }
                     }
@@ -380,9 +445,6 @@ public final class Snapshots {
             }
         } catch (IOException e) {
             throw new ArcboxException.HostFailure("sweeping snapshot staging: " + e.getMessage(), e);
-        }
-        for (SnapshotRow staged : sandboxes.store().listSnapshots(SnapshotFilter.inState(SnapshotState.STAGED))) {
-            sandboxes.store().deleteSnapshot(staged.id());
         }
         sandboxes.live().forEach((uid, l) -> sandboxes.store().findSandboxByUid(uid)
                 .filter(r -> r.state().equals(SandboxState.READY.name()))

@@ -169,8 +169,9 @@ public final class QemuDriver implements VmDriver {
             return;
         }
         Path pidFile = runDir.resolve(QemuArgs.PID_FILE);
-        if (Files.exists(pidFile)) {
-            long pid = Long.parseLong(Files.readString(pidFile).strip());
+        String pidText = Files.exists(pidFile) ? Files.readString(pidFile).strip() : "";
+        if (pidText.matches("[0-9]{1,10}")) {
+            long pid = Long.parseLong(pidText);
             byte[] cmdline;
             try {
                 cmdline = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
@@ -187,6 +188,16 @@ public final class QemuDriver implements VmDriver {
             }
         }
         FileTree.delete(runDir);
+    }
+
+    @Override
+    public void discard(String vmId, Path runDir) {
+        try {
+            killOrphan(vmId, runDir);
+            Files.deleteIfExists(config.ramDir().resolve(vmId + ".ram"));
+        } catch (IOException | NumberFormatException e) {
+            throw new ArcboxException.HostFailure("vm " + vmId + ": discarding what it left: " + e.getMessage(), e);
+        }
     }
 
     private static void abort(Process child, PidFd pidfd) {
