@@ -161,12 +161,20 @@ public final class Execution implements AutoCloseable {
         }
     }
 
-    /** Ends the call (detach, or kill when asked for); a no-op once it exited. */
+    /**
+     * Ends the call before the exit: the process keeps running (unless started with kill on
+     * disconnect) and {@link #exit()} fails with CANCELLED. A no-op once it exited.
+     */
+    public void detach() {
+        if (!exit.isDone()) {
+            requests.cancel("client detached from the execution", null);
+        }
+    }
+
+    /** {@link #detach()}, and stops reading its output. */
     @Override
     public void close() {
-        if (!exit.isDone()) {
-            requests.cancel("client closed the execution", null);
-        }
+        detach();
         if (stdoutPipe != null) {
             stdoutPipe.close();
             stderrPipe.close();

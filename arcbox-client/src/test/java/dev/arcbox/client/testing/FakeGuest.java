@@ -47,7 +47,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code echo ARG...}: prints the args, exits 0;
  *   <li>{@code cat}: echoes stdin to stdout, exits 0 at stdin EOF;
  *   <li>{@code fail}: prints "boom" to stderr, exits 3;
- *   <li>{@code wait}: echoes stdin, prints "resize RxC" on a resize, dies of the first signal it gets;
+ *   <li>{@code wait}: echoes stdin, prints "resize RxC" on a resize, dies of the first signal it gets,
+ *       exits 0 at stdin EOF;
  *   <li>{@code big N}: writes N bytes (the byte at offset i is i mod 251) to stdout, flow-controlled.
  * </ul>
  * Its file system is in memory; "/" and "/tmp" exist. Sandbox "missing" does not exist (NOT_FOUND).
@@ -152,7 +153,7 @@ public final class FakeGuest {
                     }
                 }
                 case STDIN_EOF -> {
-                    if (argv.getFirst().equals("cat")) {
+                    if (argv.getFirst().equals("cat") || argv.getFirst().equals("wait")) {
                         exit(ExecExit.newBuilder().setExitCode(0));
                     }
                 }
