@@ -22,8 +22,10 @@ final class ExecSession {
     static final int SIGINT = 2;
 
     private final Arcbox arcbox;
-    /** The running execution, for Ctrl-C (which comes on another thread). */
-    private volatile Execution current;
+    /** The running execution, for Ctrl-C and resizes (which come on other threads); guarded by this. */
+    private Execution current;
+    /** A Ctrl-C that came before the process started: sent once it has. Guarded by this. */
+    private boolean interruptPending;
 
     ExecSession(Arcbox arcbox) {
         this.arcbox = arcbox;
@@ -32,7 +34,7 @@ final class ExecSession {
     int run(Sandbox sandbox, Command command, boolean interactive) throws IOException, InterruptedException {
         LocalTerminal terminal = arcbox.terminal();
         if (!command.tty()) {
-            try (Interrupts.Registration _ = terminal.onEachInterrupt(() -> signalQuietly(current, SIGINT))) {
+            try (Interrupts.Registration _ = terminal.onEachInterrupt(this::interrupt)) {
                 return attached(sandbox, command, interactive ? arcbox.in() : null, null);
             }
         }
@@ -46,13 +48,13 @@ final class ExecSession {
             throws InterruptedException {
         // registered before the start, so that no resize falls between the start and the handler
         Interrupts.Registration resize = session == null ? () -> { } : session.onResize(() -> {
-            Execution e = current;
+            Execution e = current();
             if (e != null) {
                 e.resize(session.rows(), session.cols());
             }
         });
         try (resize; Execution execution = sandbox.exec(command, listener(arcbox.out(), arcbox.err()))) {
-            current = execution;
+            started(execution);
             if (session != null && (session.rows() != command.rows() || session.cols() != command.cols())) {
                 execution.resize(session.rows(), session.cols());
             }
@@ -64,15 +66,30 @@ final class ExecSession {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } finally {
-            current = null;
+            started(null);
             arcbox.out().flush();
             arcbox.err().flush();
         }
     }
 
-    private static void signalQuietly(Execution execution, int signal) {
-        if (execution != null) {
-            execution.signal(signal);
+    private synchronized Execution current() {
+        return current;
+    }
+
+    private synchronized void started(Execution execution) {
+        current = execution;
+        if (execution != null && interruptPending) {
+            interruptPending = false;
+            execution.signal(SIGINT);
+        }
+    }
+
+    /** Ctrl-C without a tty: SIGINT to the process, now or as soon as it has started. */
+    private synchronized void interrupt() {
+        if (current != null) {
+            current.signal(SIGINT);
+        } else {
+            interruptPending = true;
         }
     }
 

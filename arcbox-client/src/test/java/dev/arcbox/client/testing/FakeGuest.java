@@ -277,6 +277,10 @@ public final class FakeGuest {
 
                 @Override
                 public void onCompleted() {
+                    if (header.getSandboxId().equals(MISSING)) {
+                        response.onError(notFound("sandbox '" + MISSING + "'").asRuntimeException());
+                        return;
+                    }
                     String parent = parent(header.getPath());
                     if (!dirs.containsKey(parent)) {
                         if (!header.getMakeParents()) {
