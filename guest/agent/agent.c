@@ -578,9 +578,10 @@ static void on_wait(uint32_t stream, const uint8_t *p, uint32_t len)
         exec_put_exit(&g_outq, e, stream);
         return;
     }
-    if (e->nwaiters >= MAX_WAITERS) {
-        conn_error(stream, EAGAIN, "too many waiters");
-        return;
+    if (e->nwaiters >= MAX_WAITERS) { /* the oldest waiter (likely given up) makes room */
+        conn_error(e->waiters[0], ECANCELED, "replaced by a newer WAIT");
+        memmove(e->waiters, e->waiters + 1, (MAX_WAITERS - 1) * sizeof e->waiters[0]);
+        e->nwaiters--;
     }
     e->waiters[e->nwaiters++] = stream;
 }
@@ -642,6 +643,10 @@ static void on_frame(uint8_t type, uint32_t stream, const uint8_t *p, uint32_t l
         return;
     case FT_RESIZE:
         on_resize(stream, p, len);
+        return;
+    case FT_DETACH:
+        if ((e = exec_by_stream(stream)))
+            exec_detach(e); /* keeps running and buffering; no reply */
         return;
     case FT_EXEC_LIST:
         exec_put_list(&g_outq, stream);

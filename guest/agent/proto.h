@@ -43,6 +43,7 @@ enum frame_type {
     FT_EXEC_LIST_ACK = 0x1D,
     FT_WAIT = 0x1E,
     FT_SIGNAL_ACK = 0x1F,
+    FT_DETACH = 0x20,
     FT_RESYNC = 0x30,
     FT_RESYNC_ACK = 0x31,
     FT_NET_CONFIG = 0x32,
@@ -261,7 +262,7 @@ size_t ring_copy(const struct ring *r, uint64_t off, void *out, size_t n);
 #define PROTO_DEFAULT_WINDOW 262144u
 #define PROTO_STDIN_CREDIT 65536u
 #define PROTO_MAX_DNS 8u
-#define PROTO_CAPS "exec,attach,credit,resync,netconfig,shutdown,tty,user,list,wait,signal-id,files"
+#define PROTO_CAPS "exec,attach,credit,resync,netconfig,shutdown,tty,user,list,wait,signal-id,detach,files"
 #define PROTO_MAX_PATH 4095u
 #define PROTO_MAX_USER 64u
 #define PROTO_FILE_WINDOW (1u << 20)   /* write credit the agent grants a FILE_WRITE */
