@@ -158,8 +158,12 @@ static void child(const struct exec_req *r, const struct guest_user *u, int in_r
     }
     if (u && user_switch(u) < 0)
         goto fail;
-    if (chdir(!r->has_cwd && u ? u->home : r->cwd) < 0)
+    if (!r->has_cwd && u) {
+        if (chdir(u->home) < 0 && chdir("/") < 0) /* the user's home, or / when it is missing */
+            goto fail;
+    } else if (chdir(r->cwd) < 0) {
         goto fail;
+    }
     exec_search(r->argv, child_env(r, u));
 fail:;
     int e = errno;
