@@ -27,6 +27,7 @@ public final class FileUpload implements FileTransfer, AutoCloseable {
     private final int stream;
     private final String label;
     private final Runnable unregister;
+    private final String path;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -39,6 +40,7 @@ public final class FileUpload implements FileTransfer, AutoCloseable {
     FileUpload(Outbox outbox, int stream, String path, Runnable unregister) {
         this.outbox = outbox;
         this.stream = stream;
+        this.path = path;
         this.label = "writing " + GuestError.sanitize(path);
         this.unregister = unregister;
     }
@@ -143,7 +145,8 @@ public final class FileUpload implements FileTransfer, AutoCloseable {
     }
 
     void onInfo(GuestFile file) {
-        done.complete(file);
+        done.complete(new GuestFile(path, file.name(), file.type(), file.size(), file.mode(), file.uid(), file.gid(),
+                file.modifiedAt(), file.symlinkTarget()));
     }
 
     @Override
