@@ -165,6 +165,8 @@ static void session_end(const char *why)
     buf_reset(&g_outq);
     for (struct exec *e = g_execs; e; e = e->next)
         exec_detach(e);
+    exec_drop_waiters();
+    files_session_end();
 }
 
 static void conn_down(const char *why)
@@ -391,7 +393,7 @@ static void reply_errno_ack(uint8_t type, uint32_t stream, int err)
 
 static void on_exec_start(uint32_t stream, const uint8_t *p, uint32_t len)
 {
-    if (exec_by_stream(stream)) {
+    if (exec_by_stream(stream) || files_owns(stream)) {
         conn_error(stream, EEXIST, "stream already in use");
         return;
     }
@@ -507,6 +509,83 @@ static void on_net_config(uint32_t stream, const uint8_t *p, uint32_t len)
     reply_errno_ack(FT_NET_CONFIG_ACK, stream, net_configure(&r));
 }
 
+static void deliver_signal(struct exec *e, int sig)
+{
+    if (kill(-e->pid, sig) < 0 && errno == ESRCH && !e->reaped)
+        kill(e->pid, sig);
+}
+
+/* SIGNAL on an execution's stream (no reply), or naming one by EXEC_ID on its own stream
+ * (SIGNAL_ACK, or ERROR ENOENT for an unknown id, ESRCH for a finished one). */
+static void on_signal(uint32_t stream, const uint8_t *p, uint32_t len)
+{
+    uint32_t sig = 0, id = 0;
+    int has_id = 0;
+    int rc = req_signal_id(p, len, &sig, &id, &has_id);
+    struct exec *e;
+    if (!has_id) {
+        if (rc == 0 && (e = exec_by_stream(stream)) && !e->finished)
+            deliver_signal(e, (int)sig);
+        return;
+    }
+    if (rc) {
+        conn_error(stream, rc, "invalid SIGNAL");
+        return;
+    }
+    if (!(e = exec_by_id(id))) {
+        conn_error(stream, ENOENT, "no such execution");
+        return;
+    }
+    if (e->finished || e->reaped) {
+        conn_error(stream, ESRCH, "execution has finished");
+        return;
+    }
+    deliver_signal(e, (int)sig);
+    size_t m = frame_begin(&g_outq, FT_SIGNAL_ACK, stream);
+    frame_end(&g_outq, m);
+}
+
+/* RESIZE on a tty execution's stream; ERROR only when malformed (ENOTTY is ignored). */
+static void on_resize(uint32_t stream, const uint8_t *p, uint32_t len)
+{
+    uint16_t rows = 0, cols = 0;
+    struct exec *e = exec_by_stream(stream);
+    int rc = req_resize(p, len, &rows, &cols);
+    if (rc) {
+        if (e)
+            conn_error(stream, rc, "invalid RESIZE");
+        return;
+    }
+    if (e && !e->finished)
+        exec_resize(e, rows, cols);
+}
+
+/* WAIT: EXIT on this stream once the execution finished (at once when it has). */
+static void on_wait(uint32_t stream, const uint8_t *p, uint32_t len)
+{
+    uint32_t id;
+    int rc = req_exec_id(p, len, &id);
+    if (rc) {
+        conn_error(stream, rc, "invalid WAIT");
+        return;
+    }
+    struct exec *e = exec_by_id(id);
+    if (!e) {
+        conn_error(stream, ENOENT, "no such execution");
+        return;
+    }
+    if (e->finished) {
+        exec_put_exit(&g_outq, e, stream);
+        return;
+    }
+    if (e->nwaiters >= MAX_WAITERS) { /* the oldest waiter (likely given up) makes room */
+        conn_error(e->waiters[0], ECANCELED, "replaced by a newer WAIT");
+        memmove(e->waiters, e->waiters + 1, (MAX_WAITERS - 1) * sizeof e->waiters[0]);
+        e->nwaiters--;
+    }
+    e->waiters[e->nwaiters++] = stream;
+}
+
 static void on_frame(uint8_t type, uint32_t stream, const uint8_t *p, uint32_t len)
 {
     if (type == FT_HELLO) {
@@ -555,13 +634,36 @@ static void on_frame(uint8_t type, uint32_t stream, const uint8_t *p, uint32_t l
             e->credit += v;
             if (e->credit > ((uint64_t)1 << 40))
                 e->credit = (uint64_t)1 << 40;
+        } else if (!e && req_credit(p, len, &v) == 0) {
+            files_credit(stream, v);
         }
         return;
     case FT_SIGNAL:
-        if ((e = exec_by_stream(stream)) && !e->finished && req_signal(p, len, &v) == 0) {
-            if (kill(-e->pid, (int)v) < 0 && errno == ESRCH && !e->reaped)
-                kill(e->pid, (int)v);
-        }
+        on_signal(stream, p, len);
+        return;
+    case FT_RESIZE:
+        on_resize(stream, p, len);
+        return;
+    case FT_DETACH:
+        if ((e = exec_by_stream(stream)))
+            exec_detach(e); /* keeps running and buffering; no reply */
+        return;
+    case FT_EXEC_LIST:
+        exec_put_list(&g_outq, stream);
+        return;
+    case FT_WAIT:
+        on_wait(stream, p, len);
+        return;
+    case FT_FILE_WRITE:
+    case FT_FILE_DATA:
+    case FT_FILE_END:
+    case FT_FILE_READ:
+    case FT_FILE_STAT:
+    case FT_FILE_LIST:
+    case FT_FILE_MKDIR:
+    case FT_FILE_REMOVE:
+    case FT_FILE_RENAME:
+        files_frame(type, stream, p, len);
         return;
     case FT_RELEASE:
         if (req_exec_id(p, len, &v) == 0 && (e = exec_by_id(v)) && e->finished)
@@ -711,15 +813,9 @@ static void pump_output(void)
             }
             if (e->finished && !e->exit_sent && e->out[0].sent == e->out[0].ring.total &&
                 e->out[1].sent == e->out[1].ring.total) {
-                size_t m = frame_begin(&g_outq, FT_EXIT, e->stream);
-                if (WIFSIGNALED(e->status))
-                    tlv_put_u32(&g_outq, TAG_SIGNAL, (uint32_t)WTERMSIG(e->status));
-                else
-                    tlv_put_u32(&g_outq, TAG_EXIT_CODE, (uint32_t)WEXITSTATUS(e->status));
-                tlv_put_u8(&g_outq, TAG_TIMED_OUT, (uint8_t)e->timed_out);
-                tlv_put_u64(&g_outq, TAG_STDOUT_TOTAL, e->out[0].ring.total);
-                tlv_put_u64(&g_outq, TAG_STDERR_TOTAL, e->out[1].ring.total);
-                if (frame_end(&g_outq, m) == 0) {
+                size_t before = g_outq.len;
+                exec_put_exit(&g_outq, e, e->stream);
+                if (g_outq.len > before) {
                     e->exit_sent = 1;
                     e->stream = 0; /* EXIT is the last frame of the stream */
                     exits_sent = 1;
@@ -727,6 +823,7 @@ static void pump_output(void)
             }
         }
     }
+    files_pump(&g_outq, OUTQ_LOW);
     if (exits_sent)
         exec_enforce_limit(); /* may free executions: after the loop */
 }

@@ -15,6 +15,7 @@
 #define OUT_RING_MAX (1u << 20)      /* per stdout/stderr buffer */
 #define MAX_RUNNING 256u
 #define MAX_FINISHED 64u
+#define MAX_WAITERS 8u
 #define EXIT_GRACE_MS 200u           /* EXIT at the latest this long after the reap */
 
 /* ---- util (agent.c) ---- */
@@ -73,6 +74,12 @@ struct exec {
     int finished;           /* reaped and output complete: totals are final */
     uint64_t finished_seq;
     int exit_sent;          /* EXIT delivered on the current attachment */
+    int tty;                /* a pseudo-terminal: out[0] is its master, no stderr */
+    int tty_fd;             /* master, for TIOCSWINSZ; -1 when not a tty */
+    char **argv;            /* for EXEC_LIST (NULL-terminated copy) */
+    uint64_t started_at;    /* CLOCK_REALTIME seconds */
+    uint32_t waiters[MAX_WAITERS]; /* WAIT streams that get EXIT when it finishes */
+    unsigned nwaiters;
 };
 
 extern struct exec *g_execs;   /* all held executions, newest first */
@@ -91,6 +98,29 @@ void exec_write_stdin(struct exec *e);          /* write queued stdin */
 void exec_stdin_eof(struct exec *e);
 void exec_timers(uint64_t now, uint64_t *next_deadline);
 void exec_enforce_limit(void);  /* <= MAX_FINISHED finished held */
+int exec_resize(struct exec *e, uint16_t rows, uint16_t cols); /* 0 or errno */
+void exec_put_exit(struct buf *q, const struct exec *e, uint32_t stream); /* EXIT frame */
+void exec_put_list(struct buf *q, uint32_t stream); /* EXEC_LIST_ACK frame */
+void exec_drop_waiters(void);   /* session ended */
+
+/* ---- users (user.c): look-ups in the guest's /etc/passwd and /etc/group ---- */
+struct guest_user {
+    uint32_t uid, gid;
+    int named;              /* found in /etc/passwd: name and home are valid */
+    char name[PROTO_MAX_USER + 1];
+    char home[256];
+};
+/* "name", "uid" or "uid:gid"; 0 or errno (EINVAL: unknown name). */
+int user_resolve(const char *spec, struct guest_user *u);
+/* In a child: supplementary groups, gid, uid. 0 or -1 with errno. */
+int user_switch(const struct guest_user *u);
+
+/* ---- files (files.c) ---- */
+void files_frame(uint8_t type, uint32_t stream, const uint8_t *p, uint32_t len);
+int files_owns(uint32_t stream);
+void files_credit(uint32_t stream, uint32_t bytes); /* CREDIT on a download's stream */
+void files_pump(struct buf *q, size_t low_water); /* FILE_DATA frames of downloads, credit of uploads */
+void files_session_end(void);
 
 /* ---- connection (agent.c), used by exec.c ---- */
 struct buf *conn_out(void);    /* output queue, NULL when no session */

@@ -5,10 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pty.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct exec *g_execs;
@@ -95,7 +99,44 @@ static void exec_search(char *const argv[], char *const envp[])
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
-static void child(const struct exec_req *r, int in_rd, int out_wr, int err_wr, int status_wr)
+static int env_has(char *const envp[], const char *key)
+{
+    size_t n = strlen(key);
+    for (char *const *e = envp; *e; e++)
+        if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+            return 1;
+    return 0;
+}
+
+/* The request's environment plus HOME/USER/LOGNAME (with USER) and TERM (with a tty) when absent.
+ * Runs in the child (the agent is single-threaded, so malloc after fork is safe). */
+static char **child_env(const struct exec_req *r, const struct guest_user *u)
+{
+    char **env = calloc((size_t)r->envc + 5, sizeof *env);
+    if (!env)
+        return r->envp;
+    size_t n = 0;
+    for (uint32_t i = 0; i < r->envc; i++)
+        env[n++] = r->envp[i];
+    char *add[4] = {NULL, NULL, NULL, NULL};
+    if (u) {
+        if (!env_has(r->envp, "HOME") && asprintf(&add[0], "HOME=%s", u->home) < 0)
+            add[0] = NULL;
+        if (u->named && !env_has(r->envp, "USER") && asprintf(&add[1], "USER=%s", u->name) < 0)
+            add[1] = NULL;
+        if (u->named && !env_has(r->envp, "LOGNAME") && asprintf(&add[2], "LOGNAME=%s", u->name) < 0)
+            add[2] = NULL;
+    }
+    if (r->tty && !env_has(r->envp, "TERM"))
+        add[3] = strdup("TERM=xterm");
+    for (int i = 0; i < 4; i++)
+        if (add[i])
+            env[n++] = add[i];
+    return env;
+}
+
+static void child(const struct exec_req *r, const struct guest_user *u, int in_rd, int out_wr, int err_wr,
+                  int tty_slave, int status_wr)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -105,13 +146,25 @@ static void child(const struct exec_req *r, int in_rd, int out_wr, int err_wr, i
     for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
         signal(reset[i], SIG_DFL);
     setsid();
-    if (in_rd < 0)
-        in_rd = open("/dev/null", O_RDONLY);
-    if (in_rd < 0 || dup2(in_rd, 0) < 0 || dup2(out_wr, 1) < 0 || dup2(err_wr, 2) < 0)
+    if (tty_slave >= 0) {
+        if (ioctl(tty_slave, TIOCSCTTY, 0) < 0 || dup2(tty_slave, 0) < 0 || dup2(tty_slave, 1) < 0 ||
+            dup2(tty_slave, 2) < 0)
+            goto fail;
+    } else {
+        if (in_rd < 0)
+            in_rd = open("/dev/null", O_RDONLY);
+        if (in_rd < 0 || dup2(in_rd, 0) < 0 || dup2(out_wr, 1) < 0 || dup2(err_wr, 2) < 0)
+            goto fail;
+    }
+    if (u && user_switch(u) < 0)
         goto fail;
-    if (chdir(r->cwd) < 0)
+    if (!r->has_cwd && u) {
+        if (chdir(u->home) < 0 && chdir("/") < 0) /* the user's home, or / when it is missing */
+            goto fail;
+    } else if (chdir(r->cwd) < 0) {
         goto fail;
-    exec_search(r->argv, r->envp);
+    }
+    exec_search(r->argv, child_env(r, u));
 fail:;
     int e = errno;
     ssize_t w = write(status_wr, &e, sizeof e);
@@ -119,16 +172,70 @@ fail:;
     _exit(127);
 }
 
+static char **copy_argv(const struct exec_req *r)
+{
+    char **a = calloc((size_t)r->argc + 1, sizeof *a);
+    if (!a)
+        return NULL;
+    for (uint32_t i = 0; i < r->argc; i++)
+        if (!(a[i] = strdup(r->argv[i]))) {
+            for (uint32_t j = 0; j < i; j++)
+                free(a[j]);
+            free(a);
+            return NULL;
+        }
+    return a;
+}
+
+static void free_argv(char **a)
+{
+    if (!a)
+        return;
+    for (char **p = a; *p; p++)
+        free(*p);
+    free(a);
+}
+
 struct exec *exec_start(const struct exec_req *r, uint32_t stream, int *err)
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1};
+    int master = -1, slave = -1, tty_in = -1, tty_ctl = -1;
+    struct guest_user user, *u = NULL;
+    if (r->user) {
+        if ((*err = user_resolve(r->user, &user)) != 0)
+            return NULL;
+        u = &user;
+    }
     struct exec *e = calloc(1, sizeof *e);
-    if (!e) {
+    if (!e || !(e->argv = copy_argv(r))) {
+        free(e);
         *err = ENOMEM;
         return NULL;
     }
-    if ((r->want_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
-        pipe2(errp, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+    if (r->tty) {
+        struct winsize ws = {.ws_row = r->rows, .ws_col = r->cols};
+        if (openpty(&master, &slave, NULL, NULL, &ws) < 0) {
+            *err = errno;
+            goto fail;
+        }
+        fcntl(master, F_SETFD, FD_CLOEXEC);
+        fcntl(slave, F_SETFD, FD_CLOEXEC);
+        if ((tty_ctl = fcntl(master, F_DUPFD_CLOEXEC, 3)) < 0 ||
+            (r->want_stdin && (tty_in = fcntl(master, F_DUPFD_CLOEXEC, 3)) < 0)) {
+            *err = errno;
+            goto fail;
+        }
+        /* the slave is dup2'ed over 0-2 in the child (dup2 clears CLOEXEC) */
+        out[0] = master;
+        master = -1;
+        in[1] = tty_in;
+        tty_in = -1;
+        if (pipe2(st, O_CLOEXEC) < 0) {
+            *err = errno;
+            goto fail;
+        }
+    } else if ((r->want_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0 ||
+               pipe2(errp, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
         *err = errno;
         goto fail;
     }
@@ -138,11 +245,12 @@ struct exec *exec_start(const struct exec_req *r, uint32_t stream, int *err)
         goto fail;
     }
     if (pid == 0)
-        child(r, in[0], out[1], errp[1], st[1]);
+        child(r, u, in[0], out[1], errp[1], slave, st[1]);
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&errp[1]);
     close_fd(&st[1]);
+    close_fd(&slave);
     /* The status pipe is CLOEXEC: EOF = execve succeeded; 4 bytes = the errno of the failure. */
     int child_errno = 0;
     ssize_t n;
@@ -155,7 +263,8 @@ struct exec *exec_start(const struct exec_req *r, uint32_t stream, int *err)
         goto fail; /* the child exits 127 and is reaped as an unknown pid */
     }
     fcntl(out[0], F_SETFL, O_NONBLOCK);
-    fcntl(errp[0], F_SETFL, O_NONBLOCK);
+    if (errp[0] >= 0)
+        fcntl(errp[0], F_SETFL, O_NONBLOCK);
     if (in[1] >= 0)
         fcntl(in[1], F_SETFL, O_NONBLOCK);
     e->id = g_next_id++;
@@ -163,6 +272,9 @@ struct exec *exec_start(const struct exec_req *r, uint32_t stream, int *err)
     e->stream = stream;
     e->out[0].fd = out[0];
     e->out[1].fd = errp[0];
+    e->tty = r->tty;
+    e->tty_fd = tty_ctl;
+    e->started_at = (uint64_t)time(NULL);
     ring_init(&e->out[0].ring, OUT_RING_MAX);
     ring_init(&e->out[1].ring, OUT_RING_MAX);
     e->credit = r->window;
@@ -185,8 +297,71 @@ fail:
     close_fd(&errp[1]);
     close_fd(&st[0]);
     close_fd(&st[1]);
+    close_fd(&master);
+    close_fd(&slave);
+    close_fd(&tty_in);
+    close_fd(&tty_ctl);
+    free_argv(e->argv);
     free(e);
     return NULL;
+}
+
+int exec_resize(struct exec *e, uint16_t rows, uint16_t cols)
+{
+    if (!e->tty || e->tty_fd < 0)
+        return ENOTTY;
+    struct winsize ws = {.ws_row = rows, .ws_col = cols};
+    return ioctl(e->tty_fd, TIOCSWINSZ, &ws) < 0 ? errno : 0;
+}
+
+void exec_put_exit(struct buf *q, const struct exec *e, uint32_t stream)
+{
+    size_t m = frame_begin(q, FT_EXIT, stream);
+    if (WIFSIGNALED(e->status))
+        tlv_put_u32(q, TAG_SIGNAL, (uint32_t)WTERMSIG(e->status));
+    else
+        tlv_put_u32(q, TAG_EXIT_CODE, (uint32_t)WEXITSTATUS(e->status));
+    tlv_put_u8(q, TAG_TIMED_OUT, (uint8_t)e->timed_out);
+    tlv_put_u64(q, TAG_STDOUT_TOTAL, e->out[0].ring.total);
+    tlv_put_u64(q, TAG_STDERR_TOTAL, e->out[1].ring.total);
+    frame_end(q, m);
+}
+
+/* One EXEC_INFO per execution, its value a TLV sequence (argv cut so the frame stays < 1 MiB). */
+void exec_put_list(struct buf *q, uint32_t stream)
+{
+    static struct buf info;
+    size_t m = frame_begin(q, FT_EXEC_LIST_ACK, stream);
+    for (struct exec *e = g_execs; e; e = e->next) {
+        buf_init(&info, 64 * 1024);
+        tlv_put_u32(&info, TAG_EXEC_ID, e->id);
+        tlv_put_u32(&info, TAG_PID, (uint32_t)e->pid);
+        for (char **a = e->argv; a && *a && info.len < 2048; a++)
+            tlv_put(&info, TAG_ARG, *a, strlen(*a) > 1024 ? 1024 : (uint32_t)strlen(*a));
+        tlv_put_u8(&info, TAG_TTY, (uint8_t)e->tty);
+        tlv_put_u8(&info, TAG_RUNNING, (uint8_t)!e->finished);
+        tlv_put_u8(&info, TAG_ATTACHED, (uint8_t)(e->stream != 0));
+        tlv_put_u64(&info, TAG_STARTED_AT, e->started_at);
+        if (e->finished) {
+            if (WIFSIGNALED(e->status))
+                tlv_put_u32(&info, TAG_SIGNAL, (uint32_t)WTERMSIG(e->status));
+            else
+                tlv_put_u32(&info, TAG_EXIT_CODE, (uint32_t)WEXITSTATUS(e->status));
+            tlv_put_u8(&info, TAG_TIMED_OUT, (uint8_t)e->timed_out);
+        }
+        tlv_put_u64(&info, TAG_STDOUT_TOTAL, e->out[0].ring.total);
+        tlv_put_u64(&info, TAG_STDERR_TOTAL, e->out[1].ring.total);
+        if (!info.failed)
+            tlv_put(q, TAG_EXEC_INFO, buf_data(&info), (uint32_t)info.len);
+        buf_free(&info);
+    }
+    frame_end(q, m);
+}
+
+void exec_drop_waiters(void)
+{
+    for (struct exec *e = g_execs; e; e = e->next)
+        e->nwaiters = 0;
 }
 
 /* ---- lifecycle ---- */
@@ -203,7 +378,9 @@ void exec_release(struct exec *e)
         ring_free(&e->out[k].ring);
     }
     close_fd(&e->stdin_fd);
+    close_fd(&e->tty_fd);
     buf_free(&e->stdin_q);
+    free_argv(e->argv);
     free(e);
 }
 
@@ -312,6 +489,8 @@ void exec_read_output(struct exec *e, int k)
 
 void exec_stdin_eof(struct exec *e)
 {
+    if (e->tty && e->stdin_fd >= 0)
+        buf_put(&e->stdin_q, "\x04", 1); /* the terminal's EOF character (VEOF) */
     e->stdin_eof = 1;
     if (e->stdin_q.len == 0)
         close_fd(&e->stdin_fd);
@@ -390,7 +569,12 @@ static void try_finish(struct exec *e, uint64_t now, uint64_t *next)
     e->finished_seq = ++g_finish_seq;
     e->deadline_ms = 0;
     close_fd(&e->stdin_fd);
+    close_fd(&e->tty_fd);
     buf_free(&e->stdin_q);
+    struct buf *q = conn_out();
+    for (unsigned i = 0; q && i < e->nwaiters; i++)
+        exec_put_exit(q, e, e->waiters[i]);
+    e->nwaiters = 0;
 }
 
 void exec_timers(uint64_t now, uint64_t *next)

@@ -547,6 +547,7 @@ void exec_req_free(struct exec_req *r)
     free(r->argv);
     free(r->envp);
     free(r->cwd);
+    free(r->user);
     memset(r, 0, sizeof *r);
 }
 
@@ -558,6 +559,8 @@ int req_exec(const uint8_t *p, size_t len, const char *default_path, struct exec
     int has_path = 0, rc;
     memset(r, 0, sizeof *r);
     r->window = PROTO_DEFAULT_WINDOW;
+    r->rows = 24;
+    r->cols = 80;
     if (tlv_validate(p, len) < 0)
         return EPROTO;
     /* pass 1: validate and count */
@@ -586,7 +589,30 @@ int req_exec(const uint8_t *p, size_t len, const char *default_path, struct exec
         case TAG_CWD:
             if (t.len == 0 || t.len > 4095 || memchr(t.val, 0, t.len))
                 return EINVAL;
+            r->has_cwd = 1;
             break;
+        case TAG_USER:
+            if (t.len == 0 || t.len > PROTO_MAX_USER || memchr(t.val, 0, t.len) || memchr(t.val, '/', t.len))
+                return EINVAL;
+            break;
+        case TAG_TTY: {
+            uint8_t v;
+            if (tlv_u8(&t, &v) < 0 || v > 1)
+                return EINVAL;
+            r->tty = v;
+            break;
+        }
+        case TAG_ROWS:
+        case TAG_COLS: {
+            uint32_t v;
+            if (tlv_u32(&t, &v) < 0 || v < 1 || v > 65535)
+                return EINVAL;
+            if (t.tag == TAG_ROWS)
+                r->rows = (uint16_t)v;
+            else
+                r->cols = (uint16_t)v;
+            break;
+        }
         case TAG_TIMEOUT_MS:
             if (tlv_u32(&t, &r->timeout_ms) < 0)
                 return EINVAL;
@@ -627,6 +653,10 @@ int req_exec(const uint8_t *p, size_t len, const char *default_path, struct exec
         } else if (t.tag == TAG_CWD) {
             free(r->cwd);
             if (!(r->cwd = dup_val(&t)))
+                goto oom;
+        } else if (t.tag == TAG_USER) {
+            free(r->user);
+            if (!(r->user = dup_val(&t)))
                 goto oom;
         }
     }
@@ -707,6 +737,139 @@ int req_signal(const uint8_t *p, size_t len, uint32_t *sig)
         }
     if (!got || *sig < 1 || *sig > 64)
         return EINVAL;
+    return 0;
+}
+
+int req_signal_id(const uint8_t *p, size_t len, uint32_t *sig, uint32_t *id, int *has_id)
+{
+    struct tlv_it it;
+    struct tlv t;
+    *has_id = 0;
+    int rc = req_signal(p, len, sig);
+    if (rc)
+        return rc;
+    tlv_begin(&it, p, len);
+    while (tlv_next(&it, &t) == 1)
+        if (t.tag == TAG_EXEC_ID) {
+            if (tlv_u32(&t, id) < 0)
+                return EINVAL;
+            *has_id = 1;
+        }
+    return 0;
+}
+
+int req_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols)
+{
+    struct tlv_it it;
+    struct tlv t;
+    int got = 0;
+    if (tlv_validate(p, len) < 0)
+        return EPROTO;
+    tlv_begin(&it, p, len);
+    while (tlv_next(&it, &t) == 1) {
+        if (t.tag != TAG_ROWS && t.tag != TAG_COLS)
+            continue;
+        uint32_t v;
+        if (tlv_u32(&t, &v) < 0 || v < 1 || v > 65535)
+            return EINVAL;
+        if (t.tag == TAG_ROWS)
+            *rows = (uint16_t)v;
+        else
+            *cols = (uint16_t)v;
+        got |= t.tag == TAG_ROWS ? 1 : 2;
+    }
+    return got == 3 ? 0 : EINVAL;
+}
+
+static int path_tlv(const struct tlv *t, char *out)
+{
+    if (t->len == 0 || t->len > PROTO_MAX_PATH || t->val[0] != '/' || memchr(t->val, 0, t->len))
+        return -1;
+    memcpy(out, t->val, t->len);
+    out[t->len] = 0;
+    return 0;
+}
+
+static int flag_tlv(const struct tlv *t, int *out)
+{
+    uint8_t v;
+    if (tlv_u8(t, &v) < 0 || v > 1)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int req_file(const uint8_t *p, size_t len, struct file_req *r)
+{
+    struct tlv_it it;
+    struct tlv t;
+    memset(r, 0, sizeof *r);
+    r->window = PROTO_DEFAULT_WINDOW;
+    if (tlv_validate(p, len) < 0)
+        return EPROTO;
+    tlv_begin(&it, p, len);
+    while (tlv_next(&it, &t) == 1) {
+        int bad = 0;
+        switch (t.tag) {
+        case TAG_PATH: bad = path_tlv(&t, r->path); r->has_path = 1; break;
+        case TAG_TO: bad = path_tlv(&t, r->to); r->has_to = 1; break;
+        case TAG_OWNER:
+            bad = t.len == 0 || tlv_str(&t, r->owner, sizeof r->owner) < 0 || strchr(r->owner, '/');
+            r->has_owner = 1;
+            break;
+        case TAG_MODE: bad = tlv_u32(&t, &r->mode) < 0 || r->mode > 07777; r->has_mode = 1; break;
+        case TAG_PARENTS: bad = flag_tlv(&t, &r->parents); break;
+        case TAG_EXCLUSIVE: bad = flag_tlv(&t, &r->exclusive); break;
+        case TAG_APPEND: bad = flag_tlv(&t, &r->append); break;
+        case TAG_OVERWRITE: bad = flag_tlv(&t, &r->overwrite); break;
+        case TAG_RECURSIVE: bad = flag_tlv(&t, &r->recursive); break;
+        case TAG_OFFSET: bad = tlv_u64(&t, &r->offset); break;
+        case TAG_LENGTH: bad = tlv_u64(&t, &r->length); break;
+        case TAG_WINDOW: bad = tlv_u32(&t, &r->window); break;
+        default: break;
+        }
+        if (bad)
+            return EINVAL;
+    }
+    return r->has_path ? 0 : EINVAL;
+}
+
+int req_file_end(const uint8_t *p, size_t len, int *abort_upload)
+{
+    struct tlv_it it;
+    struct tlv t;
+    *abort_upload = 0;
+    if (tlv_validate(p, len) < 0)
+        return EPROTO;
+    tlv_begin(&it, p, len);
+    while (tlv_next(&it, &t) == 1)
+        if (t.tag == TAG_ABORT && flag_tlv(&t, abort_upload) < 0)
+            return EINVAL;
+    return 0;
+}
+
+int parse_uid_gid(const char *s, uint32_t *uid, uint32_t *gid, int *has_gid)
+{
+    uint64_t v = 0;
+    const char *c = s;
+    *has_gid = 0;
+    if (*c < '0' || *c > '9')
+        return -1;
+    for (; *c >= '0' && *c <= '9'; c++)
+        if ((v = v * 10 + (uint64_t)(*c - '0')) >= 0xFFFFFFFFu)
+            return -1;
+    *uid = (uint32_t)v;
+    if (*c == 0)
+        return 0;
+    if (*c++ != ':' || *c < '0' || *c > '9')
+        return -1;
+    for (v = 0; *c >= '0' && *c <= '9'; c++)
+        if ((v = v * 10 + (uint64_t)(*c - '0')) >= 0xFFFFFFFFu)
+            return -1;
+    if (*c)
+        return -1;
+    *gid = (uint32_t)v;
+    *has_gid = 1;
     return 0;
 }
 

@@ -38,10 +38,28 @@ enum frame_type {
     FT_SIGNAL = 0x18,
     FT_ATTACH = 0x19,
     FT_RELEASE = 0x1A,
+    FT_RESIZE = 0x1B,
+    FT_EXEC_LIST = 0x1C,
+    FT_EXEC_LIST_ACK = 0x1D,
+    FT_WAIT = 0x1E,
+    FT_SIGNAL_ACK = 0x1F,
+    FT_DETACH = 0x20,
     FT_RESYNC = 0x30,
     FT_RESYNC_ACK = 0x31,
     FT_NET_CONFIG = 0x32,
     FT_NET_CONFIG_ACK = 0x33,
+    FT_FILE_WRITE = 0x40,
+    FT_FILE_DATA = 0x41,
+    FT_FILE_END = 0x42,
+    FT_FILE_READ = 0x43,
+    FT_FILE_INFO = 0x44,
+    FT_FILE_STAT = 0x45,
+    FT_FILE_LIST = 0x46,
+    FT_FILE_LIST_ACK = 0x47,
+    FT_FILE_MKDIR = 0x48,
+    FT_FILE_REMOVE = 0x49,
+    FT_FILE_RENAME = 0x4A,
+    FT_FILE_ACK = 0x4B,
 };
 
 enum tlv_tag {
@@ -60,6 +78,10 @@ enum tlv_tag {
     TAG_TIMEOUT_MS = 0x13,
     TAG_STDIN = 0x14,
     TAG_WINDOW = 0x15,
+    TAG_TTY = 0x16,
+    TAG_ROWS = 0x17,
+    TAG_COLS = 0x18,
+    TAG_USER = 0x19,
     TAG_EXEC_ID = 0x20,
     TAG_PID = 0x21,
     TAG_EXIT_CODE = 0x22,
@@ -69,6 +91,10 @@ enum tlv_tag {
     TAG_STDERR_TOTAL = 0x26,
     TAG_STDOUT_OFFSET = 0x27,
     TAG_STDERR_OFFSET = 0x28,
+    TAG_EXEC_INFO = 0x29,
+    TAG_RUNNING = 0x2A,
+    TAG_STARTED_AT = 0x2B,
+    TAG_ATTACHED = 0x2C,
     TAG_REALTIME_NS = 0x30,
     TAG_ENTROPY = 0x31,
     TAG_IFACE = 0x32,
@@ -77,6 +103,27 @@ enum tlv_tag {
     TAG_GATEWAY = 0x35,
     TAG_DNS = 0x36,
     TAG_HOSTNAME = 0x37,
+    TAG_PATH = 0x40,
+    TAG_MODE = 0x41,
+    TAG_OWNER = 0x42,
+    TAG_PARENTS = 0x43,
+    TAG_EXCLUSIVE = 0x44,
+    TAG_APPEND = 0x45,
+    TAG_OFFSET = 0x46,
+    TAG_LENGTH = 0x47,
+    TAG_FTYPE = 0x48,
+    TAG_SIZE = 0x49,
+    TAG_UID = 0x4A,
+    TAG_GID = 0x4B,
+    TAG_MTIME = 0x4C,
+    TAG_TARGET = 0x4D,
+    TAG_NAME = 0x4E,
+    TAG_ENTRY = 0x4F,
+    TAG_MORE = 0x50,
+    TAG_TO = 0x51,
+    TAG_OVERWRITE = 0x52,
+    TAG_RECURSIVE = 0x53,
+    TAG_ABORT = 0x54,
 };
 
 /* ---- big-endian helpers ---- */
@@ -215,7 +262,10 @@ size_t ring_copy(const struct ring *r, uint64_t off, void *out, size_t n);
 #define PROTO_DEFAULT_WINDOW 262144u
 #define PROTO_STDIN_CREDIT 65536u
 #define PROTO_MAX_DNS 8u
-#define PROTO_CAPS "exec,attach,credit,resync,netconfig,shutdown"
+#define PROTO_CAPS "exec,attach,credit,resync,netconfig,shutdown,tty,user,list,wait,signal-id,detach,files"
+#define PROTO_MAX_PATH 4095u
+#define PROTO_MAX_USER 64u
+#define PROTO_FILE_WINDOW (1u << 20)   /* write credit the agent grants a FILE_WRITE */
 
 struct hello_req {
     uint8_t nonce[8];
@@ -231,6 +281,10 @@ struct exec_req {
     uint32_t timeout_ms;     /* 0 = none */
     uint32_t window;
     int want_stdin;
+    int has_cwd;             /* CWD was given (else the user's home when USER is given) */
+    int tty;                 /* TTY=1: a pseudo-terminal carries stdin/stdout/stderr */
+    uint16_t rows, cols;     /* initial window (24x80 when absent) */
+    char *user;              /* USER, NULL when absent */
 };
 int req_exec(const uint8_t *p, size_t len, const char *default_path, struct exec_req *r);
 void exec_req_free(struct exec_req *r);
@@ -243,6 +297,28 @@ struct attach_req {
 int req_attach(const uint8_t *p, size_t len, struct attach_req *r);
 int req_exec_id(const uint8_t *p, size_t len, uint32_t *id);   /* RELEASE */
 int req_signal(const uint8_t *p, size_t len, uint32_t *sig);   /* 1..64 */
+/* SIGNAL that names an execution (EXEC_ID present): *has_id = 1. */
+int req_signal_id(const uint8_t *p, size_t len, uint32_t *sig, uint32_t *id, int *has_id);
+int req_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols); /* 1..65535 each */
+
+/* File requests (FILE_WRITE, FILE_READ, FILE_STAT, FILE_LIST, FILE_MKDIR, FILE_REMOVE,
+ * FILE_RENAME): one parser, each handler checks what it needs. Paths must be absolute, at most
+ * PROTO_MAX_PATH bytes, without NUL. */
+struct file_req {
+    char path[PROTO_MAX_PATH + 1];
+    char to[PROTO_MAX_PATH + 1];   /* RENAME */
+    char owner[PROTO_MAX_USER + 1];
+    int has_path, has_to, has_mode, has_owner;
+    uint32_t mode;                 /* permission bits, <= 07777 */
+    int parents, exclusive, append, overwrite, recursive;
+    uint64_t offset, length;       /* FILE_READ; length 0 = to the end */
+    uint32_t window;               /* FILE_READ initial output credit */
+};
+int req_file(const uint8_t *p, size_t len, struct file_req *r);
+/* FILE_END from the host: ABORT=1 discards the upload. */
+int req_file_end(const uint8_t *p, size_t len, int *abort_upload);
+/* Parse "uid" or "uid:gid" (decimal, < 2^32-1); 0 ok, -1 when s is not numeric. */
+int parse_uid_gid(const char *s, uint32_t *uid, uint32_t *gid, int *has_gid);
 int req_credit(const uint8_t *p, size_t len, uint32_t *credit); /* raw u32 payload */
 
 struct resync_req {

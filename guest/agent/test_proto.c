@@ -902,7 +902,9 @@ static void t_req_fuzz(void)
                                     TAG_TIMEOUT_MS, TAG_STDIN, TAG_WINDOW, TAG_EXEC_ID,
                                     TAG_SIGNAL, TAG_STDOUT_OFFSET, TAG_REALTIME_NS, TAG_ENTROPY,
                                     TAG_IFACE, TAG_MAC, TAG_ADDR, TAG_GATEWAY, TAG_DNS,
-                                    TAG_HOSTNAME, 0xFFFF};
+                                    TAG_HOSTNAME, TAG_TTY, TAG_ROWS, TAG_COLS, TAG_USER,
+                                    TAG_PATH, TAG_TO, TAG_MODE, TAG_OWNER, TAG_PARENTS,
+                                    TAG_OFFSET, TAG_LENGTH, TAG_ABORT, 0xFFFF};
     static const uint32_t lens[] = {0, 1, 4, 8, 9, 16, 17, 40, 64, 255, 256, 257};
     struct buf b;
     buf_init(&b, 0);
@@ -935,6 +937,21 @@ static void t_req_fuzz(void)
         ok &= (rc == 0 || rc == EINVAL || rc == EPROTO || rc == E2BIG);
         rc = req_attach(p, len, &ar);
         ok &= rc == 0 || rc == EINVAL || rc == EPROTO;
+        struct file_req fr;
+        rc = req_file(p, len, &fr);
+        ok &= rc == 0 || rc == EINVAL || rc == EPROTO;
+        if (rc == 0)
+            ok &= fr.path[0] == '/' && fr.mode <= 07777 && strlen(fr.path) <= PROTO_MAX_PATH &&
+                  (!fr.has_to || fr.to[0] == '/');
+        uint16_t rows = 0, cols = 0;
+        rc = req_resize(p, len, &rows, &cols);
+        ok &= rc == EINVAL || rc == EPROTO || (rc == 0 && rows >= 1 && cols >= 1);
+        int ab, has_id;
+        rc = req_file_end(p, len, &ab);
+        ok &= rc == EINVAL || rc == EPROTO || (rc == 0 && (ab == 0 || ab == 1));
+        uint32_t sig, id;
+        rc = req_signal_id(p, len, &sig, &id, &has_id);
+        ok &= rc == EINVAL || rc == EPROTO || (rc == 0 && sig >= 1 && sig <= 64);
         rc = req_hello(p, len, &hr);
         ok &= rc == 0 || rc == EINVAL || rc == EPROTO;
         rc = req_resync(p, len, &rr);
@@ -954,6 +971,167 @@ static void t_req_fuzz(void)
     }
     CHECK(ok);
     buf_free(&b);
+}
+
+/* ---- exec additions: TTY, window, USER ---- */
+static void t_req_exec_tty_user(void)
+{
+    struct buf b;
+    struct exec_req r;
+    buf_init(&b, 0);
+    tlv_put_str(&b, TAG_ARG, "sh");
+    CHECK(req_exec(buf_data(&b), b.len, "/bin", &r) == 0);
+    CHECK(r.tty == 0 && r.rows == 24 && r.cols == 80 && r.user == NULL && r.has_cwd == 0);
+    exec_req_free(&r);
+    tlv_put_u8(&b, TAG_TTY, 1);
+    tlv_put_u32(&b, TAG_ROWS, 50);
+    tlv_put_u32(&b, TAG_COLS, 132);
+    tlv_put_str(&b, TAG_USER, "nobody");
+    tlv_put_str(&b, TAG_CWD, "/tmp");
+    CHECK(req_exec(buf_data(&b), b.len, "/bin", &r) == 0);
+    CHECK(r.tty == 1 && r.rows == 50 && r.cols == 132 && !strcmp(r.user, "nobody") && r.has_cwd == 1);
+    exec_req_free(&r);
+    /* hostile: TTY 2, ROWS 0, COLS > 65535, ROWS as u8, empty USER, USER with '/' or NUL, 65 bytes */
+    struct {
+        uint16_t tag;
+        const char *val;
+        uint32_t len;
+    } bad[] = {
+        {TAG_TTY, "\x02", 1},       {TAG_TTY, "\x01\x00", 2},       {TAG_ROWS, "\0\0\0\0", 4},
+        {TAG_COLS, "\0\x01\0\0", 4}, {TAG_ROWS, "\x05", 1},          {TAG_USER, "", 0},
+        {TAG_USER, "a/b", 3},        {TAG_USER, "a\0b", 3},
+        {TAG_USER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 65},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_reset(&b);
+        tlv_put_str(&b, TAG_ARG, "sh");
+        tlv_put(&b, bad[i].tag, bad[i].val, bad[i].len);
+        CHECK(req_exec(buf_data(&b), b.len, "/bin", &r) == EINVAL);
+    }
+    /* a USER TLV whose length runs past the payload */
+    buf_reset(&b);
+    tlv_put_str(&b, TAG_ARG, "sh");
+    tlv_put_str(&b, TAG_USER, "root");
+    CHECK(req_exec(buf_data(&b), b.len - 1, "/bin", &r) == EPROTO);
+    buf_free(&b);
+}
+
+static void t_req_resize_signal_id(void)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    uint16_t rows = 0, cols = 0;
+    tlv_put_u32(&b, TAG_ROWS, 40);
+    tlv_put_u32(&b, TAG_COLS, 100);
+    CHECK(req_resize(buf_data(&b), b.len, &rows, &cols) == 0 && rows == 40 && cols == 100);
+    CHECK(req_resize(buf_data(&b), b.len - 1, &rows, &cols) == EPROTO);
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_ROWS, 40); /* COLS missing */
+    CHECK(req_resize(buf_data(&b), b.len, &rows, &cols) == EINVAL);
+    tlv_put_u32(&b, TAG_COLS, 70000);
+    CHECK(req_resize(buf_data(&b), b.len, &rows, &cols) == EINVAL);
+    buf_reset(&b);
+    tlv_put_u8(&b, TAG_ROWS, 4);
+    tlv_put_u32(&b, TAG_COLS, 4);
+    CHECK(req_resize(buf_data(&b), b.len, &rows, &cols) == EINVAL);
+    CHECK(req_resize(NULL, 0, &rows, &cols) == EINVAL);
+    /* SIGNAL with and without EXEC_ID */
+    uint32_t sig = 0, id = 0;
+    int has_id = 5;
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_SIGNAL, 2);
+    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == 0 && sig == 2 && has_id == 0);
+    tlv_put_u32(&b, TAG_EXEC_ID, 77);
+    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == 0 && id == 77 && has_id == 1);
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_SIGNAL, 0);
+    tlv_put_u32(&b, TAG_EXEC_ID, 77);
+    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == EINVAL);
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_SIGNAL, 9);
+    tlv_put_u8(&b, TAG_EXEC_ID, 7);
+    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == EINVAL);
+    buf_free(&b);
+}
+
+static void t_req_file(void)
+{
+    struct buf b;
+    struct file_req r;
+    buf_init(&b, 0);
+    tlv_put_str(&b, TAG_PATH, "/tmp/a b");
+    tlv_put_u32(&b, TAG_MODE, 0755);
+    tlv_put_str(&b, TAG_OWNER, "1000:1000");
+    tlv_put_u8(&b, TAG_PARENTS, 1);
+    tlv_put_u8(&b, TAG_EXCLUSIVE, 1);
+    tlv_put_u64(&b, TAG_OFFSET, 5);
+    tlv_put_u64(&b, TAG_LENGTH, 9);
+    tlv_put_str(&b, TAG_TO, "/tmp/c");
+    tlv_put_u8(&b, TAG_OVERWRITE, 1);
+    tlv_put_u8(&b, TAG_RECURSIVE, 1);
+    tlv_put_u32(&b, TAG_WINDOW, 1234);
+    CHECK(req_file(buf_data(&b), b.len, &r) == 0);
+    CHECK(!strcmp(r.path, "/tmp/a b") && r.mode == 0755 && r.has_mode && !strcmp(r.owner, "1000:1000") &&
+          r.parents && r.exclusive && !r.append && r.offset == 5 && r.length == 9 && !strcmp(r.to, "/tmp/c") &&
+          r.overwrite && r.recursive && r.window == 1234);
+    CHECK(req_file(buf_data(&b), b.len - 1, &r) == EPROTO);
+    /* missing PATH */
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_MODE, 0644);
+    CHECK(req_file(buf_data(&b), b.len, &r) == EINVAL);
+    CHECK(req_file(NULL, 0, &r) == EINVAL);
+    /* hostile values */
+    struct {
+        uint16_t tag;
+        const char *val;
+        uint32_t len;
+    } bad[] = {
+        {TAG_PATH, "relative", 8}, {TAG_PATH, "", 0},          {TAG_PATH, "/a\0b", 4},
+        {TAG_TO, "x/y", 3},        {TAG_MODE, "\0\0\x10\0", 4}, {TAG_MODE, "\x01", 1},
+        {TAG_PARENTS, "\x02", 1},  {TAG_OWNER, "", 0},           {TAG_OWNER, "a/b", 3},
+        {TAG_OFFSET, "\0\0\0\x01", 4}, {TAG_APPEND, "\x01\x01", 2},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        buf_reset(&b);
+        tlv_put_str(&b, TAG_PATH, "/ok");
+        tlv_put(&b, bad[i].tag, bad[i].val, bad[i].len);
+        CHECK(req_file(buf_data(&b), b.len, &r) == EINVAL);
+    }
+    /* path of PROTO_MAX_PATH bytes ok, one more is too long */
+    char *longp = malloc(PROTO_MAX_PATH + 2);
+    memset(longp, 'a', PROTO_MAX_PATH + 1);
+    longp[0] = '/';
+    buf_reset(&b);
+    tlv_put(&b, TAG_PATH, longp, PROTO_MAX_PATH);
+    CHECK(req_file(buf_data(&b), b.len, &r) == 0 && strlen(r.path) == PROTO_MAX_PATH);
+    buf_reset(&b);
+    tlv_put(&b, TAG_PATH, longp, PROTO_MAX_PATH + 1);
+    CHECK(req_file(buf_data(&b), b.len, &r) == EINVAL);
+    free(longp);
+    /* FILE_END */
+    int ab = 9;
+    CHECK(req_file_end(NULL, 0, &ab) == 0 && ab == 0);
+    buf_reset(&b);
+    tlv_put_u8(&b, TAG_ABORT, 1);
+    CHECK(req_file_end(buf_data(&b), b.len, &ab) == 0 && ab == 1);
+    CHECK(req_file_end(buf_data(&b), b.len - 1, &ab) == EPROTO);
+    buf_reset(&b);
+    tlv_put_u32(&b, TAG_ABORT, 1);
+    CHECK(req_file_end(buf_data(&b), b.len, &ab) == EINVAL);
+    buf_free(&b);
+}
+
+static void t_parse_uid_gid(void)
+{
+    uint32_t u = 0, g = 0;
+    int hg = 0;
+    CHECK(parse_uid_gid("0", &u, &g, &hg) == 0 && u == 0 && !hg);
+    CHECK(parse_uid_gid("1000:100", &u, &g, &hg) == 0 && u == 1000 && g == 100 && hg);
+    CHECK(parse_uid_gid("4294967294", &u, &g, &hg) == 0 && u == 4294967294u);
+    const char *bad[] = {"", "nobody", "1000:", ":1", "1:2:3", "12a", "4294967295", "1:4294967295",
+                         "-1", " 1", "1 "};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(parse_uid_gid(bad[i], &u, &g, &hg) == -1);
 }
 
 /* ---- ring ---- */
@@ -1021,6 +1199,10 @@ int main(void)
     RUN(t_writer_roundtrip);
     RUN(t_req_exec);
     RUN(t_req_others);
+    RUN(t_req_exec_tty_user);
+    RUN(t_req_resize_signal_id);
+    RUN(t_req_file);
+    RUN(t_parse_uid_gid);
     RUN(t_req_fuzz);
     RUN(t_ring);
     free(g_payload);

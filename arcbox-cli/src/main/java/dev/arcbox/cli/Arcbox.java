@@ -1,7 +1,9 @@
 package dev.arcbox.cli;
 
+import dev.arcbox.client.ArcboxClientException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -46,17 +48,28 @@ public final class Arcbox {
     private final PrintStream err;
     private final Clock clock;
     private final Interrupts interrupts;
+    private final InputStream in;
+    private final LocalTerminal terminal;
 
     public Arcbox(Map<String, String> env, PrintStream out, PrintStream err, Clock clock, Interrupts interrupts) {
+        this(env, InputStream.nullInputStream(), out, err, clock, interrupts, LocalTerminal.NONE);
+    }
+
+    /** With standard input and the user's terminal, for exec and cp. */
+    public Arcbox(Map<String, String> env, InputStream in, PrintStream out, PrintStream err, Clock clock,
+            Interrupts interrupts, LocalTerminal terminal) {
         this.env = Map.copyOf(env);
+        this.in = in;
         this.out = out;
         this.err = err;
         this.clock = clock;
         this.interrupts = interrupts;
+        this.terminal = terminal;
     }
 
     public static void main(String[] args) {
-        Arcbox arcbox = new Arcbox(System.getenv(), System.out, System.err, Clock.systemUTC(), Interrupts.jvmShutdown());
+        Arcbox arcbox = new Arcbox(System.getenv(), System.in, System.out, System.err, Clock.systemUTC(),
+                Interrupts.jvmShutdown(), new JLineTerminal());
         System.exit(commandLine(arcbox).execute(args));
     }
 
@@ -72,6 +85,7 @@ public final class Arcbox {
             return ExitCodes.OTHER;
         });
         addFooter(cl, ExitCodes.helpFooter());
+        ExecCommand.configure(cl);
         return cl;
     }
 
@@ -107,6 +121,14 @@ public final class Arcbox {
         return interrupts;
     }
 
+    InputStream in() {
+        return in;
+    }
+
+    LocalTerminal terminal() {
+        return terminal;
+    }
+
     /** What a command does with the daemon; returns the exit code. */
     @FunctionalInterface
     interface Action {
@@ -120,6 +142,9 @@ public final class Arcbox {
                 return action.run(client);
             } catch (StatusRuntimeException e) {
                 return fail(e.getStatus(), client);
+            } catch (ArcboxClientException e) {
+                return fail(e.getCause() instanceof StatusRuntimeException s ? s.getStatus()
+                        : e.code().toStatus().withDescription(e.getMessage()), client);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.arcbox.cli;
 
 import dev.arcbox.api.v1.SandboxServiceGrpc;
+import dev.arcbox.client.ArcboxClient;
 import dev.arcbox.api.v1.SandboxServiceGrpc.SandboxServiceBlockingStub;
 import dev.arcbox.api.v1.SnapshotServiceGrpc;
 import dev.arcbox.api.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub;
@@ -51,6 +52,7 @@ final class Client implements AutoCloseable {
     private final EventLoopGroup group;
     private final ManagedChannel channel;
     private Duration lastTimeout;
+    private ArcboxClient library;
     private Deadline lastDeadline;
 
     private Client(Path socket) {
@@ -82,6 +84,14 @@ final class Client implements AutoCloseable {
 
     Path socket() {
         return socket;
+    }
+
+    /** The Java client library over this channel (for exec and files); closing this client closes it. */
+    ArcboxClient library() {
+        if (library == null) {
+            library = ArcboxClient.over(channel);
+        }
+        return library;
     }
 
     SandboxServiceBlockingStub sandboxes(Duration timeout) {
@@ -148,6 +158,9 @@ final class Client implements AutoCloseable {
     /** Lets a cancelled call reach the daemon, then stops the channel and its event loop. */
     @Override
     public void close() {
+        if (library != null) {
+            library.close();
+        }
         channel.shutdown();
         try {
             if (!channel.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -30,7 +30,9 @@ import picocli.CommandLine.Spec;
 /** {@code arcbox sandbox ...}: one method per subcommand, each one call to SandboxService. */
 @Command(name = "sandbox",
         description = "Create, list, inspect, run commands in, pause, resume, stop, start and remove sandboxes;"
-                + " show their forwarded ports.")
+                + " show their forwarded ports; execute interactive processes and copy files.",
+        subcommands = {ExecCommand.class, AttachCommand.class, ExecutionCommands.Ps.class, ExecutionCommands.Kill.class,
+                CpCommand.class, FilesCommands.class})
 final class SandboxCommands {
 
     /** The daemon's own default for {@code stop} when {@code --timeout} is 0. */
@@ -41,6 +43,10 @@ final class SandboxCommands {
 
     @Spec
     private CommandSpec spec;
+
+    Arcbox arcbox() {
+        return arcbox;
+    }
 
     @Command(name = "create", description = "Create a sandbox and boot it (unless --no-start); prints its id.")
     int create(

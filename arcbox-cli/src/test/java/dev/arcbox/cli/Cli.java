@@ -1,6 +1,7 @@
 package dev.arcbox.cli;
 
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -87,6 +88,10 @@ final class Cli {
 
     final FakeInterrupts interrupts = new FakeInterrupts();
     private final Map<String, String> env;
+    /** What the command reads as stdin. */
+    InputStream stdin = InputStream.nullInputStream();
+    /** The user's terminal, for exec. */
+    LocalTerminal terminal = LocalTerminal.NONE;
 
     private Cli(Map<String, String> env) {
         this.env = env;
@@ -102,7 +107,7 @@ final class Cli {
     }
 
     Arcbox arcbox(PrintStream out, PrintStream err) {
-        return new Arcbox(env, out, err, Clock.fixed(NOW, ZoneOffset.UTC), interrupts);
+        return new Arcbox(env, stdin, out, err, Clock.fixed(NOW, ZoneOffset.UTC), interrupts, terminal);
     }
 
     Result run(String... args) {

@@ -1,6 +1,7 @@
 package dev.arcbox.cli;
 
 import com.google.protobuf.Message;
+import dev.arcbox.client.testing.FakeGuest;
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CheckpointResponse;
 import dev.arcbox.api.v1.CreateSandboxRequest;
@@ -52,7 +53,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stand-in arcboxd: a real gRPC server on a Unix socket (Netty epoll, as the daemon uses) whose
- * services (sandboxes, snapshots, system) record every request, answer with canned data, fail with
+ * services (sandboxes, snapshots, system; processes and files through {@link FakeGuest}) record every request, answer with canned data, fail with
  * a chosen status, and stream canned Run output and events (optionally holding the stream open
  * until the client cancels).
  */
@@ -81,6 +82,8 @@ final class FakeDaemon implements AutoCloseable {
     volatile List<SandboxEvent> events = List.of();
     /** Keep Run and Events open after the canned messages, until the client cancels. */
     volatile boolean holdStreams;
+    /** The guest behind ProcessService and FilesService. */
+    final FakeGuest guest = new FakeGuest();
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -97,6 +100,8 @@ final class FakeDaemon implements AutoCloseable {
                 .addService(new Sandboxes())
                 .addService(new Snapshots())
                 .addService(new Systems())
+                .addService(guest.services().get(0))
+                .addService(guest.services().get(1))
                 .build()
                 .start();
     }

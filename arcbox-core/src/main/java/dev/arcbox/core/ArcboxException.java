@@ -50,6 +50,15 @@ public abstract sealed class ArcboxException extends RuntimeException {
         }
     }
 
+    /** The guest refused the action for lack of permission (EACCES, EPERM). */
+    public static final class PermissionDenied extends ArcboxException {
+        private static final long serialVersionUID = 1L;
+
+        public PermissionDenied(String message) {
+            super(message, null);
+        }
+    }
+
     /** The driver or host lacks a capability the request needs. */
     public static final class Unsupported extends ArcboxException {
         private static final long serialVersionUID = 1L;

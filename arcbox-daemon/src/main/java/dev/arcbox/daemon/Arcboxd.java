@@ -204,6 +204,8 @@ public final class Arcboxd {
         builder.executor(Executors.newVirtualThreadPerTaskExecutor())
                 .addService(new SandboxApi(sandboxes))
                 .addService(new SnapshotApi(sandboxes.snapshots()))
+                .addService(new ProcessApi(sandboxes))
+                .addService(new FilesApi(sandboxes))
                 .addService(new SystemApi(config, sandboxes, image, started))
                 .addService(health.getHealthService());
         if (!remote) {

@@ -16,6 +16,7 @@ final class FlowGate<T> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private volatile boolean cancelled;
+    private boolean closed;
 
     FlowGate(ServerCallStreamObserver<T> out, Runnable onCancel) {
         this.out = out;
@@ -31,6 +32,16 @@ final class FlowGate<T> {
         return cancelled;
     }
 
+    /** Completed, failed or cancelled: nothing more is sent. */
+    boolean ended() {
+        lock.lock();
+        try {
+            return cancelled || closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Sends {@code message} once the transport can take it; false when the call was cancelled. */
     boolean send(T message) throws InterruptedException {
         lock.lock();
@@ -38,7 +49,7 @@ final class FlowGate<T> {
             while (!cancelled && !out.isReady()) {
                 ready.await(1, TimeUnit.SECONDS);
             }
-            if (cancelled) {
+            if (cancelled || closed) {
                 return false;
             }
             out.onNext(message);
@@ -51,9 +62,10 @@ final class FlowGate<T> {
     void complete() {
         lock.lock();
         try {
-            if (!cancelled) {
+            if (!cancelled && !closed) {
                 out.onCompleted();
             }
+            closed = true;
         } finally {
             lock.unlock();
         }
@@ -62,9 +74,10 @@ final class FlowGate<T> {
     void error(Throwable error) {
         lock.lock();
         try {
-            if (!cancelled) {
+            if (!cancelled && !closed) {
                 out.onError(Statuses.toStatus(error));
             }
+            closed = true;
         } finally {
             lock.unlock();
         }

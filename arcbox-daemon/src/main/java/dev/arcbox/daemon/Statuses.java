@@ -43,6 +43,7 @@ final class Statuses {
                 case ArcboxException.AlreadyExists x -> Status.ALREADY_EXISTS;
                 case ArcboxException.FailedPrecondition x -> Status.FAILED_PRECONDITION;
                 case ArcboxException.Unsupported x -> Status.FAILED_PRECONDITION;
+                case ArcboxException.PermissionDenied x -> Status.PERMISSION_DENIED;
                 case ArcboxException.ResourceExhausted x -> Status.RESOURCE_EXHAUSTED;
                 case ArcboxException.OutOfRange x -> Status.OUT_OF_RANGE;
                 case ArcboxException.DeadlineExceeded x -> Status.DEADLINE_EXCEEDED;

@@ -187,6 +187,147 @@ public final class AgentClient implements AutoCloseable {
         check("net config", ack.errno());
     }
 
+    /** The executions the agent holds: running ones and finished ones not yet released. */
+    public List<ExecutionInfo> executions(Duration deadline) {
+        return call("listing executions", new HostMessage.ListExecutions(), AgentMessage.ExecList.class, deadline)
+                .executions();
+    }
+
+    /**
+     * Waits for an execution to finish, without attaching to it (its output goes wherever it goes).
+     *
+     * @throws ArcboxException.NotFound for an id the agent does not hold
+     * @throws ArcboxException.DeadlineExceeded when it is still running at the deadline
+     */
+    public ExitStatus waitFor(int execId, Duration deadline) {
+        AgentMessage.Exit x = call("waiting for execution " + Integer.toUnsignedString(execId),
+                new HostMessage.Wait(execId), AgentMessage.Exit.class, deadline);
+        return new ExitStatus(x.exitCode(), x.signal(), x.timedOut(), Math.max(0, x.stdoutTotal()),
+                Math.max(0, x.stderrTotal()));
+    }
+
+    /**
+     * Sends a signal (1..64) to an execution's process group by id.
+     *
+     * @throws ArcboxException.NotFound for an id the agent does not hold
+     * @throws ArcboxException.FailedPrecondition when it has finished
+     */
+    public void signal(int execId, int signo, Duration deadline) {
+        if (signo < 1 || signo > 64) {
+            throw new ArcboxException.InvalidArgument("signal: must be 1..64, got " + signo);
+        }
+        call("signalling execution " + Integer.toUnsignedString(execId), new HostMessage.SignalExecution(execId, signo),
+                AgentMessage.SignalAck.class, deadline);
+    }
+
+    /**
+     * Opens a file for writing in the guest; returns once the agent opened it (its temporary file, unless
+     * appending). Write with {@link FileUpload#write}, then {@link FileUpload#finish}.
+     */
+    public FileUpload writeFile(FileWriteRequest request, Duration deadline) {
+        Objects.requireNonNull(request, "request");
+        Deadline d = Deadline.after(deadline);
+        int stream = allocateStream();
+        Route.Transfer[] route = new Route.Transfer[1];
+        FileUpload upload = new FileUpload(outbox, stream, request.path(), () -> dispatcher.remove(stream, route[0]));
+        route[0] = new Route.Transfer(upload);
+        dispatcher.register(stream, route[0]);
+        try {
+            outbox.send(stream, new HostMessage.FileWrite(request), d, upload.label());
+            await(upload.opened(), d, upload.label() + " (the guest did not open the file)");
+            return upload;
+        } catch (ArcboxException e) {
+            upload.abort();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a file in the guest for reading from {@code offset}, at most {@code length} bytes (0 = to the end);
+     * returns once the agent answered with the file's info.
+     */
+    public FileDownload readFile(String path, long offset, long length, Duration deadline) {
+        GuestPaths.require("path", path);
+        if (offset < 0 || length < 0) {
+            throw new ArcboxException.InvalidArgument("offset and length: must be >= 0, got " + offset + " and " + length);
+        }
+        Deadline d = Deadline.after(deadline);
+        int stream = allocateStream();
+        Route.Transfer[] route = new Route.Transfer[1];
+        FileDownload download = new FileDownload(outbox, stream, path, () -> dispatcher.remove(stream, route[0]));
+        route[0] = new Route.Transfer(download);
+        dispatcher.register(stream, route[0]);
+        try {
+            outbox.send(stream, new HostMessage.FileRead(path, offset, length, FileDownload.WINDOW), d, download.label());
+            await(download.opened(), d, download.label() + " (no FILE_INFO)");
+            return download;
+        } catch (ArcboxException e) {
+            download.close();
+            throw e;
+        }
+    }
+
+    /** {@code lstat} of a guest path: a symbolic link is reported as itself, with its target. */
+    public GuestFile stat(String path, Duration deadline) {
+        GuestPaths.require("path", path);
+        return withPath(path, call("stat " + GuestError.sanitize(path), new HostMessage.FileStat(path),
+                AgentMessage.FileInfo.class, deadline).file());
+    }
+
+    /** The entries of a guest directory, sorted by name, without "." and "..". */
+    public List<GuestFile> list(String path, Duration deadline) {
+        GuestPaths.require("path", path);
+        Deadline d = Deadline.after(deadline);
+        String operation = "listing " + GuestError.sanitize(path);
+        int stream = allocateStream();
+        Route.Listing route = new Route.Listing(operation, new java.util.ArrayList<>(), new CompletableFuture<>());
+        dispatcher.register(stream, route);
+        try {
+            outbox.send(stream, new HostMessage.FileList(path), d, operation);
+            String dir = path.endsWith("/") ? path : path + "/";
+            return await(route.future(), d, operation).stream()
+                    .map(f -> withPath(dir + f.name(), f))
+                    .sorted(java.util.Comparator.comparing(GuestFile::name))
+                    .toList();
+        } finally {
+            dispatcher.remove(stream, route);
+        }
+    }
+
+    /** Creates a directory ({@code parents}: like {@code mkdir -p}, no error when it exists as a directory). */
+    public GuestFile mkdir(String path, int mode, boolean parents, String owner, Duration deadline) {
+        List<String> problems = new java.util.ArrayList<>();
+        GuestPaths.check(problems, "path", path);
+        GuestPaths.checkOwner(problems, "owner", owner);
+        if (mode < 0 || mode > 07777) {
+            problems.add("mode: must be 0..07777, got 0" + Integer.toOctalString(mode));
+        }
+        if (!problems.isEmpty()) {
+            throw new ArcboxException.InvalidArgument(String.join("; ", problems));
+        }
+        return withPath(path, call("creating directory " + GuestError.sanitize(path),
+                new HostMessage.FileMkdir(path, mode, parents, owner), AgentMessage.FileInfo.class, deadline).file());
+    }
+
+    /** Removes a file, an empty directory, or ({@code recursive}) a whole tree; symbolic links are not followed. */
+    public void remove(String path, boolean recursive, Duration deadline) {
+        GuestPaths.require("path", path);
+        call("removing " + GuestError.sanitize(path), new HostMessage.FileRemove(path, recursive),
+                AgentMessage.FileAck.class, deadline);
+    }
+
+    /** Renames; without {@code overwrite} an existing destination fails with {@link ArcboxException.AlreadyExists}. */
+    public GuestFile rename(String from, String to, boolean overwrite, Duration deadline) {
+        List<String> problems = new java.util.ArrayList<>();
+        GuestPaths.check(problems, "from", from);
+        GuestPaths.check(problems, "to", to);
+        if (!problems.isEmpty()) {
+            throw new ArcboxException.InvalidArgument(String.join("; ", problems));
+        }
+        return withPath(to, call("renaming " + GuestError.sanitize(from), new HostMessage.FileRename(from, to, overwrite),
+                AgentMessage.FileInfo.class, deadline).file());
+    }
+
     /** Lets the agent forget a finished execution; there is no reply. */
     public void release(int execId) {
         outbox.send(allocateStream(), new HostMessage.Release(execId), Deadline.after(timings.stallLimit()),
@@ -363,6 +504,11 @@ public final class AgentClient implements AutoCloseable {
         }
     }
 
+    private static GuestFile withPath(String path, GuestFile f) {
+        return new GuestFile(path, f.name(), f.type(), f.size(), f.mode(), f.uid(), f.gid(), f.modifiedAt(),
+                f.symlinkTarget());
+    }
+
     private static void check(String operation, int errno) {
         if (errno != 0) {
             throw GuestError.toException(operation, errno, null);
@@ -417,6 +563,11 @@ public final class AgentClient implements AutoCloseable {
                     return;
                 }
             }
+        }
+
+        @Override
+        public void forget(int stream) {
+            dispatcher.forget(stream);
         }
 
         @Override

@@ -73,6 +73,40 @@ sealed interface AgentMessage {
     /** NET_CONFIG_ACK: {@code errno} 0 means success. */
     record NetConfigAck(int stream, int errno) implements AgentMessage {}
 
+    /** EXEC_LIST_ACK: the executions the agent holds. */
+    record ExecList(int stream, List<ExecutionInfo> executions) implements AgentMessage {}
+
+    record SignalAck(int stream) implements AgentMessage {}
+
+    /** FILE_INFO: the path is filled in by whoever asked. */
+    record FileInfo(int stream, GuestFile file) implements AgentMessage {}
+
+    /** FILE_LIST_ACK: one batch of entries (names only in {@link GuestFile#path()}); {@code more} = batches follow. */
+    record FileList(int stream, List<GuestFile> entries, boolean more) implements AgentMessage {}
+
+    /** FILE_DATA of a download. */
+    record FileData(int stream, byte[] data) implements AgentMessage {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileData d && d.stream == stream && Arrays.equals(d.data, data);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * stream + Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "FileData[stream " + stream + ", " + data.length + " bytes]";
+        }
+    }
+
+    /** FILE_END of a download: {@code size} bytes were sent in all (-1 when the agent did not say). */
+    record FileEnd(int stream, long size) implements AgentMessage {}
+
+    record FileAck(int stream) implements AgentMessage {}
+
     /** A type the host does not handle (unknown, or one only the host sends): dropped. */
     record Unknown(int stream, int type) implements AgentMessage {}
 }

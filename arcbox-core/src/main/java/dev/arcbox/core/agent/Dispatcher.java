@@ -1,6 +1,7 @@
 package dev.arcbox.core.agent;
 
 import dev.arcbox.core.ArcboxException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * nobody waits on (late replies, unknown types) are dropped.
  */
 final class Dispatcher {
+
+    /** Bound on one directory listing, so a hostile guest cannot grow host memory without end. */
+    static final int MAX_LIST_ENTRIES = 100_000;
 
     private final long nonce;
     private final Map<Integer, Route> routes = new ConcurrentHashMap<>();
@@ -34,6 +38,10 @@ final class Dispatcher {
             routes.remove(stream, route);
             throw cause;
         }
+    }
+
+    void forget(int stream) {
+        routes.remove(stream);
     }
 
     void remove(int stream, Route route) {
@@ -60,6 +68,13 @@ final class Dispatcher {
             case AgentMessage.ShutdownAck a -> reply(a);
             case AgentMessage.ResyncAck a -> reply(a);
             case AgentMessage.NetConfigAck a -> reply(a);
+            case AgentMessage.ExecList l -> reply(l);
+            case AgentMessage.SignalAck a -> reply(a);
+            case AgentMessage.FileAck a -> reply(a);
+            case AgentMessage.FileInfo i -> onFileInfo(i);
+            case AgentMessage.FileList l -> onFileList(l);
+            case AgentMessage.FileData d -> onFileData(d);
+            case AgentMessage.FileEnd e -> onFileEnd(e);
             case AgentMessage.Unknown _ -> { }
         }
     }
@@ -73,6 +88,8 @@ final class Dispatcher {
             switch (entry.getValue()) {
                 case Route.Reply r -> r.future().completeExceptionally(cause);
                 case Route.Exec x -> x.execution().onFailure(cause, cause.getMessage());
+                case Route.Listing l -> l.future().completeExceptionally(cause);
+                case Route.Transfer t -> t.transfer().onFailure(cause);
             }
         }
     }
@@ -105,6 +122,14 @@ final class Dispatcher {
                 ArcboxException failure = GuestError.toException(x.execution().label(), e.errno(), e.message());
                 x.execution().onFailure(failure, failure.getMessage());
             }
+            case Route.Listing l -> {
+                routes.remove(e.stream(), l);
+                l.future().completeExceptionally(GuestError.toException(l.operation(), e.errno(), e.message()));
+            }
+            case Route.Transfer t -> {
+                routes.remove(e.stream(), t);
+                t.transfer().onFailure(GuestError.toException(t.transfer().label(), e.errno(), e.message()));
+            }
         }
     }
 
@@ -112,6 +137,8 @@ final class Dispatcher {
         switch (routes.get(s.stream())) {
             case null -> { }
             case Route.Reply r -> unexpected(r, s);
+            case Route.Listing l -> unexpected(l, s);
+            case Route.Transfer t -> unexpected(t, s);
             case Route.Exec x -> {
                 if (!x.execution().onStarted(s.execId(), s.pid())) {
                     routes.remove(s.stream(), x);
@@ -127,6 +154,8 @@ final class Dispatcher {
         switch (routes.get(o.stream())) {
             case null -> { }
             case Route.Reply r -> unexpected(r, o);
+            case Route.Listing l -> unexpected(l, o);
+            case Route.Transfer t -> unexpected(t, o);
             case Route.Exec x -> {
                 if (!x.execution().onOutput(o)) {
                     routes.remove(o.stream(), x);
@@ -138,7 +167,9 @@ final class Dispatcher {
     private void onExit(AgentMessage.Exit exit) {
         switch (routes.get(exit.stream())) {
             case null -> { }
-            case Route.Reply r -> unexpected(r, exit);
+            case Route.Reply r -> reply(exit);
+            case Route.Listing l -> unexpected(l, exit);
+            case Route.Transfer t -> unexpected(t, exit);
             case Route.Exec x -> {
                 routes.remove(exit.stream(), x);
                 x.execution().onExit(exit);
@@ -151,7 +182,89 @@ final class Dispatcher {
             case null -> { }
             case Route.Reply r -> unexpected(r, c);
             case Route.Exec x -> x.execution().onCredit(c);
+            case Route.Listing l -> unexpected(l, c);
+            case Route.Transfer t -> {
+                if (t.transfer() instanceof FileUpload u) {
+                    u.onCredit(c.bytes());
+                } else {
+                    unexpected(t, c);
+                }
+            }
         }
+    }
+
+    private void onFileInfo(AgentMessage.FileInfo i) {
+        switch (routes.get(i.stream())) {
+            case null -> { }
+            case Route.Reply r -> reply(i);
+            case Route.Exec x -> unexpectedOnExec(x, i);
+            case Route.Listing l -> unexpected(l, i);
+            case Route.Transfer t -> {
+                switch (t.transfer()) {
+                    case FileUpload u -> {
+                        routes.remove(i.stream(), t);
+                        u.onInfo(i.file());
+                    }
+                    case FileDownload d -> d.onInfo(i.file());
+                }
+            }
+        }
+    }
+
+    private void onFileList(AgentMessage.FileList batch) {
+        switch (routes.get(batch.stream())) {
+            case null -> { }
+            case Route.Reply r -> unexpected(r, batch);
+            case Route.Exec x -> unexpectedOnExec(x, batch);
+            case Route.Transfer t -> unexpected(t, batch);
+            case Route.Listing l -> {
+                if (l.entries().size() + batch.entries().size() > MAX_LIST_ENTRIES) {
+                    routes.remove(batch.stream(), l);
+                    l.future().completeExceptionally(new ArcboxException.ResourceExhausted(l.operation()
+                            + ": more than " + MAX_LIST_ENTRIES + " entries"));
+                    return;
+                }
+                l.entries().addAll(batch.entries());
+                if (!batch.more()) {
+                    routes.remove(batch.stream(), l);
+                    l.future().complete(List.copyOf(l.entries()));
+                }
+            }
+        }
+    }
+
+    private void onFileData(AgentMessage.FileData data) {
+        if (routes.get(data.stream()) instanceof Route.Transfer t && t.transfer() instanceof FileDownload d) {
+            d.onData(data.data());
+        }
+    }
+
+    private void onFileEnd(AgentMessage.FileEnd end) {
+        if (routes.get(end.stream()) instanceof Route.Transfer t && t.transfer() instanceof FileDownload d) {
+            routes.remove(end.stream(), t);
+            d.onEnd(end.size());
+        }
+    }
+
+    private void unexpected(Route.Listing l, AgentMessage m) {
+        routes.remove(m.stream(), l);
+        l.future().completeExceptionally(violation(l.operation(), m));
+    }
+
+    private void unexpected(Route.Transfer t, AgentMessage m) {
+        routes.remove(m.stream(), t);
+        t.transfer().onFailure(violation(t.transfer().label(), m));
+    }
+
+    private void unexpectedOnExec(Route.Exec x, AgentMessage m) {
+        routes.remove(m.stream(), x);
+        ArcboxException.ProtocolViolation v = violation(x.execution().label(), m);
+        x.execution().onFailure(v, v.getMessage());
+    }
+
+    private static ArcboxException.ProtocolViolation violation(String operation, AgentMessage m) {
+        return new ArcboxException.ProtocolViolation(operation + ": unexpected " + m.getClass().getSimpleName()
+                + " on stream " + Integer.toUnsignedString(m.stream()));
     }
 
     private void reply(AgentMessage m) {
@@ -175,6 +288,14 @@ final class Dispatcher {
             case Route.Exec x -> {
                 routes.remove(stream, x);
                 x.execution().onFailure(malformed, x.execution().label() + ": " + malformed.getMessage());
+            }
+            case Route.Listing l -> {
+                routes.remove(stream, l);
+                l.future().completeExceptionally(malformed);
+            }
+            case Route.Transfer t -> {
+                routes.remove(stream, t);
+                t.transfer().onFailure(malformed);
             }
         }
     }

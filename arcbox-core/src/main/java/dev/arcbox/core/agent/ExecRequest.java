@@ -19,9 +19,15 @@ import java.util.Map;
  * @param timeout after which the agent kills the process group; {@link Duration#ZERO} (or null) for none
  * @param stdin   true when the host sends stdin; otherwise the process reads /dev/null
  * @param window  output bytes the agent may send before the host returns credit; bounds host memory per execution
+ * @param tty     a pseudo-terminal carries stdin, stdout and stderr (no separate stderr); {@code TERM=xterm}
+ *                unless env sets it
+ * @param rows    the terminal's initial rows (tty only), 1..65535
+ * @param cols    the terminal's initial columns (tty only), 1..65535
+ * @param user    a user name from the guest's /etc/passwd, or "uid" / "uid:gid"; null runs as root in {@code /}
+ *                as before, a user (even "root") runs in that user's home unless cwd is set
  */
 public record ExecRequest(List<String> argv, Map<String, String> env, String cwd, Duration timeout,
-                          boolean stdin, int window) {
+                          boolean stdin, int window, boolean tty, int rows, int cols, String user) {
 
     public static final int DEFAULT_WINDOW = 262_144;
     /** Host-side bound on the window: it is the memory one execution may hold. */
@@ -30,6 +36,14 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
     static final int MAX_ENTRIES = 4096;
     static final int MAX_CWD_BYTES = 4096;
     private static final long MAX_TIMEOUT_MS = 0xFFFF_FFFFL;
+    static final int MAX_USER_BYTES = 64;
+    static final int DEFAULT_ROWS = 24;
+    static final int DEFAULT_COLS = 80;
+
+    /** A request without a terminal and without a user (root in {@code /}). */
+    public ExecRequest(List<String> argv, Map<String, String> env, String cwd, Duration timeout, boolean stdin, int window) {
+        this(argv, env, cwd, timeout, stdin, window, false, DEFAULT_ROWS, DEFAULT_COLS, null);
+    }
 
     public ExecRequest {
         List<String> problems = new ArrayList<>();
@@ -74,7 +88,17 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
         if (window < 1 || window > MAX_WINDOW) {
             problems.add("window: must be 1.." + MAX_WINDOW + ", got " + window);
         }
-        size += 10 + 10 + 7;
+        if (rows < 1 || rows > 65_535 || cols < 1 || cols > 65_535) {
+            problems.add("window size: rows and cols must be 1..65535, got " + rows + "x" + cols);
+        }
+        if (user != null) {
+            int bytes = user.getBytes(StandardCharsets.UTF_8).length;
+            if (user.isEmpty() || bytes > MAX_USER_BYTES || user.indexOf('\0') >= 0 || user.indexOf('/') >= 0) {
+                problems.add("user: must be 1.." + MAX_USER_BYTES + " bytes without NUL or '/', got " + quote(user));
+            }
+            size += 6 + bytes;
+        }
+        size += 10 + 10 + 7 + 7 + 10 + 10;
         if (size > Frame.MAX_PAYLOAD) {
             problems.add("request: encodes to " + size + " bytes, more than the frame limit of " + Frame.MAX_PAYLOAD);
         }
@@ -89,23 +113,32 @@ public record ExecRequest(List<String> argv, Map<String, String> env, String cwd
     }
 
     public ExecRequest withEnv(Map<String, String> newEnv) {
-        return new ExecRequest(argv, newEnv, cwd, timeout, stdin, window);
+        return new ExecRequest(argv, newEnv, cwd, timeout, stdin, window, tty, rows, cols, user);
     }
 
     public ExecRequest withCwd(String newCwd) {
-        return new ExecRequest(argv, env, newCwd, timeout, stdin, window);
+        return new ExecRequest(argv, env, newCwd, timeout, stdin, window, tty, rows, cols, user);
     }
 
     public ExecRequest withTimeout(Duration newTimeout) {
-        return new ExecRequest(argv, env, cwd, newTimeout, stdin, window);
+        return new ExecRequest(argv, env, cwd, newTimeout, stdin, window, tty, rows, cols, user);
     }
 
     public ExecRequest withStdin(boolean newStdin) {
-        return new ExecRequest(argv, env, cwd, timeout, newStdin, window);
+        return new ExecRequest(argv, env, cwd, timeout, newStdin, window, tty, rows, cols, user);
     }
 
     public ExecRequest withWindow(int newWindow) {
-        return new ExecRequest(argv, env, cwd, timeout, stdin, newWindow);
+        return new ExecRequest(argv, env, cwd, timeout, stdin, newWindow, tty, rows, cols, user);
+    }
+
+    /** With a pseudo-terminal of the given initial size. */
+    public ExecRequest withTty(int newRows, int newCols) {
+        return new ExecRequest(argv, env, cwd, timeout, stdin, window, true, newRows, newCols, user);
+    }
+
+    public ExecRequest withUser(String newUser) {
+        return new ExecRequest(argv, env, cwd, timeout, stdin, window, tty, rows, cols, newUser);
     }
 
     /** TIMEOUT_MS: whole milliseconds, a positive sub-millisecond timeout rounded up so it never means "none". */

@@ -121,6 +121,30 @@ public final class Execution {
         }
     }
 
+    /** Changes a tty execution's window size (the process gets SIGWINCH); does nothing once it has ended. */
+    public void resize(int rows, int cols) {
+        if (rows < 1 || rows > 65_535 || cols < 1 || cols > 65_535) {
+            throw new ArcboxException.InvalidArgument("resize: rows and cols must be 1..65535, got " + rows + "x" + cols);
+        }
+        if (!isEnded()) {
+            outbox.send(stream, new HostMessage.Resize(rows, cols), Deadline.after(outbox.writeBound()), label + ": resize");
+        }
+    }
+
+    /**
+     * Stops following the execution: the agent keeps it running and buffering (its unacknowledged output counts
+     * as unsent again), so {@link AgentClient#attach} with {@link #stdoutReceived()} and {@link #stderrReceived()}
+     * continues without loss within the agent's buffer. Reads then end with an {@link IOException}. Idempotent.
+     */
+    public void detach() {
+        if (isEnded()) {
+            return;
+        }
+        outbox.forget(stream);
+        onFailure(new ArcboxException.Unavailable(label + ": detached", null), label + ": detached");
+        outbox.sendDetached(stream, new HostMessage.Detach(), label + ": detach");
+    }
+
     /** The stdout offset received so far, lost bytes included: where a re-attach continues. */
     public long stdoutReceived() {
         return locked(out::received);
@@ -128,6 +152,15 @@ public final class Execution {
 
     public long stderrReceived() {
         return locked(err::received);
+    }
+
+    /** Stdout bytes the guest had dropped from its buffer before the host asked for them. */
+    public long stdoutLost() {
+        return locked(out::lost);
+    }
+
+    public long stderrLost() {
+        return locked(err::lost);
     }
 
     /** Bytes the guest had dropped from its buffer before the host asked for them (both streams). */

@@ -20,10 +20,28 @@ final class FrameType {
     static final int SIGNAL = 0x18;
     static final int ATTACH = 0x19;
     static final int RELEASE = 0x1A;
+    static final int RESIZE = 0x1B;
+    static final int EXEC_LIST = 0x1C;
+    static final int EXEC_LIST_ACK = 0x1D;
+    static final int WAIT = 0x1E;
+    static final int SIGNAL_ACK = 0x1F;
+    static final int DETACH = 0x20;
     static final int RESYNC = 0x30;
     static final int RESYNC_ACK = 0x31;
     static final int NET_CONFIG = 0x32;
     static final int NET_CONFIG_ACK = 0x33;
+    static final int FILE_WRITE = 0x40;
+    static final int FILE_DATA = 0x41;
+    static final int FILE_END = 0x42;
+    static final int FILE_READ = 0x43;
+    static final int FILE_INFO = 0x44;
+    static final int FILE_STAT = 0x45;
+    static final int FILE_LIST = 0x46;
+    static final int FILE_LIST_ACK = 0x47;
+    static final int FILE_MKDIR = 0x48;
+    static final int FILE_REMOVE = 0x49;
+    static final int FILE_RENAME = 0x4A;
+    static final int FILE_ACK = 0x4B;
 
     private FrameType() {}
 
@@ -51,6 +69,24 @@ final class FrameType {
             case RESYNC_ACK -> "RESYNC_ACK";
             case NET_CONFIG -> "NET_CONFIG";
             case NET_CONFIG_ACK -> "NET_CONFIG_ACK";
+            case RESIZE -> "RESIZE";
+            case EXEC_LIST -> "EXEC_LIST";
+            case EXEC_LIST_ACK -> "EXEC_LIST_ACK";
+            case WAIT -> "WAIT";
+            case SIGNAL_ACK -> "SIGNAL_ACK";
+            case DETACH -> "DETACH";
+            case FILE_WRITE -> "FILE_WRITE";
+            case FILE_DATA -> "FILE_DATA";
+            case FILE_END -> "FILE_END";
+            case FILE_READ -> "FILE_READ";
+            case FILE_INFO -> "FILE_INFO";
+            case FILE_STAT -> "FILE_STAT";
+            case FILE_LIST -> "FILE_LIST";
+            case FILE_LIST_ACK -> "FILE_LIST_ACK";
+            case FILE_MKDIR -> "FILE_MKDIR";
+            case FILE_REMOVE -> "FILE_REMOVE";
+            case FILE_RENAME -> "FILE_RENAME";
+            case FILE_ACK -> "FILE_ACK";
             default -> String.format("0x%02x", type);
         };
     }

@@ -14,6 +14,14 @@ final class GuestError {
     static final int EAGAIN = 11;
     static final int EACCES = 13;
     static final int EINVAL = 22;
+    static final int ESRCH = 3;
+    static final int EEXIST = 17;
+    static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
+    static final int ENOSPC = 28;
+    static final int ENAMETOOLONG = 36;
+    static final int ENOTEMPTY = 39;
+    static final int EDQUOT = 122;
     static final int MAX_MESSAGE_CHARS = 200;
 
     private GuestError() {}
@@ -22,9 +30,10 @@ final class GuestError {
         String text = operation + ": guest agent failed with " + errnoName(errno) + ": " + sanitize(guestMessage);
         return switch (errno) {
             case ENOENT -> new ArcboxException.NotFound(text);
-            case EACCES, EPERM -> new ArcboxException.FailedPrecondition(text);
-            case EAGAIN -> new ArcboxException.ResourceExhausted(text);
-            case EINVAL, E2BIG -> new ArcboxException.InvalidArgument(text);
+            case EACCES, EPERM -> new ArcboxException.PermissionDenied(text);
+            case EEXIST -> new ArcboxException.AlreadyExists(text);
+            case EAGAIN, ENOSPC, EDQUOT -> new ArcboxException.ResourceExhausted(text);
+            case EINVAL, E2BIG, ENAMETOOLONG -> new ArcboxException.InvalidArgument(text);
             default -> new ArcboxException.FailedPrecondition(text);
         };
     }
@@ -60,7 +69,7 @@ final class GuestError {
         String name = switch (errno) {
             case EPERM -> "EPERM";
             case ENOENT -> "ENOENT";
-            case 3 -> "ESRCH";
+            case ESRCH -> "ESRCH";
             case 5 -> "EIO";
             case E2BIG -> "E2BIG";
             case 8 -> "ENOEXEC";
@@ -68,7 +77,16 @@ final class GuestError {
             case 12 -> "ENOMEM";
             case EACCES -> "EACCES";
             case 16 -> "EBUSY";
-            case 20 -> "ENOTDIR";
+            case EEXIST -> "EEXIST";
+            case ENOTDIR -> "ENOTDIR";
+            case EISDIR -> "EISDIR";
+            case ENOSPC -> "ENOSPC";
+            case ENAMETOOLONG -> "ENAMETOOLONG";
+            case ENOTEMPTY -> "ENOTEMPTY";
+            case EDQUOT -> "EDQUOT";
+            case 18 -> "EXDEV";
+            case 40 -> "ELOOP";
+            case 30 -> "EROFS";
             case EINVAL -> "EINVAL";
             case 38 -> "ENOSYS";
             default -> null;

@@ -1,7 +1,9 @@
 package dev.arcbox.core.agent;
 
 import dev.arcbox.core.ArcboxException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Maps agent frames to {@link AgentMessage}s and {@link HostMessage}s to frames (agent protocol version 1,
@@ -44,6 +46,13 @@ final class MessageCodec {
             }
             case FrameType.RESYNC_ACK -> new AgentMessage.ResyncAck(s, TlvPayload.parse(p).u32(Tag.ERRNO, 0));
             case FrameType.NET_CONFIG_ACK -> new AgentMessage.NetConfigAck(s, TlvPayload.parse(p).u32(Tag.ERRNO, 0));
+            case FrameType.EXEC_LIST_ACK -> execList(s, TlvPayload.parse(p), frame);
+            case FrameType.SIGNAL_ACK -> new AgentMessage.SignalAck(s);
+            case FrameType.FILE_INFO -> new AgentMessage.FileInfo(s, fileInfo(TlvPayload.parse(p), "", frame));
+            case FrameType.FILE_LIST_ACK -> fileList(s, TlvPayload.parse(p), frame);
+            case FrameType.FILE_DATA -> new AgentMessage.FileData(s, p);
+            case FrameType.FILE_END -> new AgentMessage.FileEnd(s, TlvPayload.parse(p).u64(Tag.SIZE, -1));
+            case FrameType.FILE_ACK -> new AgentMessage.FileAck(s);
             default -> new AgentMessage.Unknown(s, frame.type());
         };
     }
@@ -68,6 +77,31 @@ final class MessageCodec {
             case HostMessage.Resync r -> new Frame(FrameType.RESYNC, stream, new TlvPayload.Builder()
                     .u64(Tag.REALTIME_NS, r.realtimeNanos()).bytes(Tag.ENTROPY, r.entropy()).build());
             case HostMessage.ConfigureNet n -> new Frame(FrameType.NET_CONFIG, stream, netConfig(n.config()));
+            case HostMessage.Resize r -> new Frame(FrameType.RESIZE, stream, new TlvPayload.Builder()
+                    .u32(Tag.ROWS, r.rows()).u32(Tag.COLS, r.cols()).build());
+            case HostMessage.ListExecutions _ -> new Frame(FrameType.EXEC_LIST, stream, new byte[0]);
+            case HostMessage.Detach _ -> new Frame(FrameType.DETACH, stream, new byte[0]);
+            case HostMessage.Wait w -> new Frame(FrameType.WAIT, stream, new TlvPayload.Builder()
+                    .u32(Tag.EXEC_ID, w.execId()).build());
+            case HostMessage.SignalExecution g -> new Frame(FrameType.SIGNAL, stream, new TlvPayload.Builder()
+                    .u32(Tag.SIGNAL, g.signo()).u32(Tag.EXEC_ID, g.execId()).build());
+            case HostMessage.FileWrite w -> new Frame(FrameType.FILE_WRITE, stream, fileWrite(w.request()));
+            case HostMessage.FileData d -> new Frame(FrameType.FILE_DATA, stream, d.data());
+            case HostMessage.FileEnd e -> new Frame(FrameType.FILE_END, stream,
+                    e.abort() ? new TlvPayload.Builder().u8(Tag.ABORT, 1).build() : new byte[0]);
+            case HostMessage.FileRead r -> new Frame(FrameType.FILE_READ, stream, new TlvPayload.Builder()
+                    .string(Tag.PATH, r.path()).u64(Tag.OFFSET, r.offset()).u64(Tag.LENGTH, r.length())
+                    .u32(Tag.WINDOW, r.window()).build());
+            case HostMessage.FileStat f -> new Frame(FrameType.FILE_STAT, stream, new TlvPayload.Builder()
+                    .string(Tag.PATH, f.path()).build());
+            case HostMessage.FileList f -> new Frame(FrameType.FILE_LIST, stream, new TlvPayload.Builder()
+                    .string(Tag.PATH, f.path()).build());
+            case HostMessage.FileMkdir m -> new Frame(FrameType.FILE_MKDIR, stream, mkdir(m));
+            case HostMessage.FileRemove r -> new Frame(FrameType.FILE_REMOVE, stream, new TlvPayload.Builder()
+                    .string(Tag.PATH, r.path()).u8(Tag.RECURSIVE, r.recursive() ? 1 : 0).build());
+            case HostMessage.FileRename r -> new Frame(FrameType.FILE_RENAME, stream, new TlvPayload.Builder()
+                    .string(Tag.PATH, r.from()).string(Tag.TO, r.to()).u8(Tag.OVERWRITE, r.overwrite() ? 1 : 0)
+                    .build());
         };
     }
 
@@ -84,7 +118,81 @@ final class MessageCodec {
         if (r.stdin()) {
             b.u8(Tag.STDIN, 1);
         }
+        if (r.tty()) {
+            b.u8(Tag.TTY, 1).u32(Tag.ROWS, r.rows()).u32(Tag.COLS, r.cols());
+        }
+        if (r.user() != null) {
+            b.string(Tag.USER, r.user());
+        }
         return b.u32(Tag.WINDOW, r.window()).build();
+    }
+
+    private static byte[] fileWrite(FileWriteRequest r) {
+        TlvPayload.Builder b = new TlvPayload.Builder().string(Tag.PATH, r.path()).u32(Tag.MODE, r.mode())
+                .u8(Tag.PARENTS, r.makeParents() ? 1 : 0).u8(Tag.EXCLUSIVE, r.exclusive() ? 1 : 0)
+                .u8(Tag.APPEND, r.append() ? 1 : 0);
+        if (r.owner() != null) {
+            b.string(Tag.OWNER, r.owner());
+        }
+        return b.build();
+    }
+
+    private static byte[] mkdir(HostMessage.FileMkdir m) {
+        TlvPayload.Builder b = new TlvPayload.Builder().string(Tag.PATH, m.path()).u32(Tag.MODE, m.mode())
+                .u8(Tag.PARENTS, m.parents() ? 1 : 0);
+        if (m.owner() != null) {
+            b.string(Tag.OWNER, m.owner());
+        }
+        return b.build();
+    }
+
+    private static AgentMessage.ExecList execList(int s, TlvPayload t, Frame frame) {
+        List<ExecutionInfo> list = new ArrayList<>();
+        for (byte[] entry : t.all(Tag.EXEC_INFO)) {
+            TlvPayload e = TlvPayload.parse(entry);
+            if (!e.has(Tag.EXEC_ID)) {
+                throw malformed(frame, "EXEC_INFO without EXEC_ID");
+            }
+            boolean running = e.u8(Tag.RUNNING, 0) != 0;
+            ExitStatus exit = null;
+            if (!running) {
+                Integer code = e.has(Tag.EXIT_CODE) ? e.u32(Tag.EXIT_CODE, 0) : null;
+                Integer signal = e.has(Tag.SIGNAL) ? e.u32(Tag.SIGNAL, 0) : null;
+                if ((code == null) == (signal == null)) {
+                    throw malformed(frame, "finished EXEC_INFO needs exactly one of EXIT_CODE and SIGNAL");
+                }
+                exit = new ExitStatus(code, signal, e.u8(Tag.TIMED_OUT, 0) != 0, e.u64(Tag.STDOUT_TOTAL, 0),
+                        e.u64(Tag.STDERR_TOTAL, 0));
+            }
+            List<String> argv = e.strings(Tag.ARG).stream().map(GuestError::sanitize).toList();
+            list.add(new ExecutionInfo(e.u32(Tag.EXEC_ID, 0), Integer.toUnsignedLong(e.u32(Tag.PID, 0)), argv,
+                    e.u8(Tag.TTY, 0) != 0, running, e.u8(Tag.ATTACHED, 0) != 0, e.u64(Tag.STARTED_AT, 0), exit));
+        }
+        return new AgentMessage.ExecList(s, list);
+    }
+
+    private static AgentMessage.FileList fileList(int s, TlvPayload t, Frame frame) {
+        List<GuestFile> entries = new ArrayList<>();
+        for (byte[] entry : t.all(Tag.ENTRY)) {
+            entries.add(fileInfo(TlvPayload.parse(entry), null, frame));
+        }
+        return new AgentMessage.FileList(s, entries, t.u8(Tag.MORE, 0) != 0);
+    }
+
+    /** A FILE_INFO TLV set; the path is {@code path}, or the name when null (list entries). */
+    private static GuestFile fileInfo(TlvPayload t, String path, Frame frame) {
+        if (!t.has(Tag.FTYPE) || !t.has(Tag.NAME)) {
+            throw malformed(frame, "file info needs FTYPE and NAME");
+        }
+        String name = t.string(Tag.NAME, GuestPaths.MAX_PATH_BYTES);
+        if (name.isEmpty() || name.indexOf('\0') >= 0 || (path == null && name.indexOf('/') >= 0)) {
+            throw malformed(frame, "bad file name");
+        }
+        GuestFile.Type type = GuestFile.Type.of(t.u8(Tag.FTYPE, 4));
+        String target = type == GuestFile.Type.SYMLINK ? t.string(Tag.TARGET, GuestPaths.MAX_PATH_BYTES) : null;
+        return new GuestFile(path == null ? name : path, name, type, t.u64(Tag.SIZE, 0), t.u32(Tag.MODE, 0) & 07777,
+                Integer.toUnsignedLong(t.u32(Tag.UID, 0)), Integer.toUnsignedLong(t.u32(Tag.GID, 0)),
+                t.u64(Tag.MTIME, 0), target);
     }
 
     private static byte[] netConfig(NetConfig c) {

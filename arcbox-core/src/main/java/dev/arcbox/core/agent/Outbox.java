@@ -20,6 +20,9 @@ interface Outbox {
     /** Writes, waiting as long as the connection lives; for credit, which must not get lost. Never throws. */
     void sendReliably(int stream, HostMessage message, String operation);
 
+    /** Stops routing frames of this stream (an execution the host detached from). */
+    void forget(int stream);
+
     /** The bound on sends that have no caller deadline (credit, stdin, signals). */
     Duration writeBound();
 }

@@ -1,5 +1,6 @@
 package dev.arcbox.core.agent;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Who waits for frames on a stream. */
@@ -11,4 +12,11 @@ sealed interface Route {
 
     /** An execution started or attached on this stream. */
     record Exec(Execution execution) implements Route {}
+
+    /** A directory listing: FILE_LIST_ACK batches until one without MORE. Entries are added on the reader thread only. */
+    record Listing(String operation, List<GuestFile> entries, CompletableFuture<List<GuestFile>> future)
+            implements Route {}
+
+    /** A file upload or download. */
+    record Transfer(FileTransfer transfer) implements Route {}
 }

@@ -115,6 +115,17 @@ final class TlvPayload {
         return values;
     }
 
+    /** Every value of a repeatable tag, copied, in order (nested TLV sequences). */
+    List<byte[]> all(int tag) {
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            if (tags[i] == tag) {
+                values.add(Arrays.copyOfRange(data, offsets[i], offsets[i] + lengths[i]));
+            }
+        }
+        return values;
+    }
+
     private int index(int tag) {
         for (int i = 0; i < count; i++) {
             if (tags[i] == tag) {

@@ -1,6 +1,7 @@
 package dev.arcbox.core.sandbox;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.agent.AgentClient;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.config.DaemonConfig;
@@ -500,24 +501,42 @@ public final class SandboxService implements AutoCloseable {
      * connection ends; {@code onEnd} runs then.
      */
     public Execution run(String id, ExecRequest request) {
-        SandboxRow row = find(id);
-        SandboxCommand.RUN.check(id, SandboxState.valueOf(row.state()));
-        Live l = live.get(row.uid());
-        if (l == null) {
-            throw new ArcboxException.FailedPrecondition("sandbox '" + id + "' has no running vm");
-        }
-        SandboxSpec spec = SpecJson.read(row.specJson());
+        Guest g = guestOf(id);
+        SandboxSpec spec = SpecJson.read(g.row().specJson());
         ExecRequest effective = request;
         if (!spec.env().isEmpty()) {
             Map<String, String> env = new java.util.LinkedHashMap<>(spec.env());
             env.putAll(request.env());
             effective = request.withEnv(env);
         }
-        Execution exec = l.vm.agent(AGENT_DEADLINE).exec(effective, AGENT_DEADLINE);
+        Execution exec = g.agent().exec(effective, AGENT_DEADLINE);
+        Live l = g.live();
         l.running.incrementAndGet();
         exec.exit().whenComplete((s, e) -> l.running.decrementAndGet());
         return exec;
     }
+
+    /**
+     * The guest agent of a ready sandbox, for attach, executions, wait, signal and file calls. Every
+     * guest access (this and {@link #run}) goes through one check, so state rules, activity and
+     * wake-ups live in one place.
+     */
+    public AgentClient guest(String id) {
+        return guestOf(id).agent();
+    }
+
+    /** What a guest access needs: the one place that checks state and reaches the agent. */
+    private Guest guestOf(String id) {
+        SandboxRow row = find(id);
+        SandboxCommand.RUN.check(id, SandboxState.valueOf(row.state()));
+        Live l = live.get(row.uid());
+        if (l == null) {
+            throw new ArcboxException.FailedPrecondition("sandbox '" + id + "' has no running vm");
+        }
+        return new Guest(row, l, l.vm.agent(AGENT_DEADLINE));
+    }
+
+    private record Guest(SandboxRow row, Live live, AgentClient agent) {}
 
     // ------------------------------------------------------------------------------------------
     // reads

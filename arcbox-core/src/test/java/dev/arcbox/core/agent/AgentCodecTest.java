@@ -208,7 +208,9 @@ class AgentCodecTest {
     // ---- errors from the guest ---------------------------------------------------------------------
 
     @ParameterizedTest
-    @CsvSource({"2, NotFound", "13, FailedPrecondition", "1, FailedPrecondition", "11, ResourceExhausted",
+    @CsvSource({"2, NotFound", "13, PermissionDenied", "1, PermissionDenied", "11, ResourceExhausted", "17, AlreadyExists",
+            "20, FailedPrecondition", "21, FailedPrecondition", "39, FailedPrecondition", "28, ResourceExhausted",
+            "122, ResourceExhausted", "36, InvalidArgument",
             "22, InvalidArgument", "7, InvalidArgument", "38, FailedPrecondition", "0, FailedPrecondition"})
     void guestErrno_mapsToTheErrorHierarchy(int errno, String type) {
         ArcboxException e = GuestError.toException("exec ls", errno, "boom");
