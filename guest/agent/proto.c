@@ -745,17 +745,17 @@ int req_signal_id(const uint8_t *p, size_t len, uint32_t *sig, uint32_t *id, int
     struct tlv_it it;
     struct tlv t;
     *has_id = 0;
-    int rc = req_signal(p, len, sig);
-    if (rc)
-        return rc;
+    if (tlv_validate(p, len) < 0)
+        return EPROTO;
+    /* EXEC_ID first, so a bad SIGNAL that names an execution still gets its ERROR reply */
     tlv_begin(&it, p, len);
     while (tlv_next(&it, &t) == 1)
         if (t.tag == TAG_EXEC_ID) {
+            *has_id = 1;
             if (tlv_u32(&t, id) < 0)
                 return EINVAL;
-            *has_id = 1;
         }
-    return 0;
+    return req_signal(p, len, sig);
 }
 
 int req_resize(const uint8_t *p, size_t len, uint16_t *rows, uint16_t *cols)

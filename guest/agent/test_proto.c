@@ -1046,7 +1046,7 @@ static void t_req_resize_signal_id(void)
     buf_reset(&b);
     tlv_put_u32(&b, TAG_SIGNAL, 0);
     tlv_put_u32(&b, TAG_EXEC_ID, 77);
-    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == EINVAL);
+    CHECK(req_signal_id(buf_data(&b), b.len, &sig, &id, &has_id) == EINVAL && has_id == 1);
     buf_reset(&b);
     tlv_put_u32(&b, TAG_SIGNAL, 9);
     tlv_put_u8(&b, TAG_EXEC_ID, 7);

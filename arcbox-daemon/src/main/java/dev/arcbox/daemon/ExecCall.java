@@ -34,6 +34,12 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
     private static final int MAX_SIGNAL = 64;
     private static final int SIGKILL = 9;
     private static final Duration ATTACH_DEADLINE = Duration.ofSeconds(30);
+    /**
+     * Output credit per execution: what the daemon may hold of it. Larger than the agent client's default
+     * (256 KiB) because throughput is about window / credit round trip, and the round trip through a loaded
+     * TCG guest is tens of milliseconds.
+     */
+    static final int WINDOW = 1 << 20;
 
     private final SandboxService sandboxes;
     private final ServerCallStreamObserver<ExecResponse> out;
@@ -111,7 +117,7 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
         ExecRequest request;
         try {
             request = new ExecRequest(s.getCmdList(), s.getEnvMap(), s.getWorkingDir().isEmpty() ? null : s.getWorkingDir(),
-                    Duration.ofSeconds(s.getTimeoutSeconds()), s.getStdin(), ExecRequest.DEFAULT_WINDOW, s.getTty(),
+                    Duration.ofSeconds(s.getTimeoutSeconds()), s.getStdin(), WINDOW, s.getTty(),
                     w.getRows() == 0 ? 24 : w.getRows(), w.getCols() == 0 ? 80 : w.getCols(),
                     s.getUser().isEmpty() ? "0" : s.getUser());
         } catch (ArcboxException.InvalidArgument e) {
@@ -126,7 +132,7 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
             refuse("execution_id: must be set");
         }
         Execution e = call(() -> sandboxes.guest(a.getSandboxId()).attach(a.getExecutionId(), a.getStdoutOffset(),
-                a.getStderrOffset(), ATTACH_DEADLINE));
+                a.getStderrOffset(), WINDOW, ATTACH_DEADLINE));
         begin(e, true, true, false, a.getStdoutOffset(), a.getStderrOffset());
     }
 

@@ -146,11 +146,10 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
         if (r.getTty()) {
             throw new ArcboxException.InvalidArgument("tty: not supported by Run yet");
         }
-        if (!r.getUser().isEmpty()) {
-            throw new ArcboxException.InvalidArgument("user: not supported yet");
-        }
-        return new ExecRequest(r.getCmdList(), r.getEnvMap(), r.getWorkingDir().isEmpty() ? null : r.getWorkingDir(),
-                Duration.ofSeconds(r.getTimeoutSeconds()), false, ExecRequest.DEFAULT_WINDOW);
+        ExecRequest request = new ExecRequest(r.getCmdList(), r.getEnvMap(),
+                r.getWorkingDir().isEmpty() ? null : r.getWorkingDir(), Duration.ofSeconds(r.getTimeoutSeconds()), false,
+                ExecRequest.DEFAULT_WINDOW);
+        return r.getUser().isEmpty() ? request : request.withUser(r.getUser());
     }
 
     /** Streams stdout and stderr as they come (each read on its own thread), then the exit. */

@@ -35,10 +35,18 @@ final class ExecStream implements AutoCloseable {
     private boolean ended;
 
     ExecStream(Channel channel) {
+        this(channel, false);
+    }
+
+    /** With {@code slow}, the client takes one response and then only what {@link #request} asks for. */
+    ExecStream(Channel channel, boolean slow) {
         ProcessServiceGrpc.newStub(channel).exec(new ClientResponseObserver<ExecRequest, ExecResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<ExecRequest> r) {
                 requests = r;
+                if (slow) {
+                    r.disableAutoRequestWithInitial(1);
+                }
             }
 
             @Override
@@ -159,6 +167,11 @@ final class ExecStream implements AutoCloseable {
             // next
         }
         return exit;
+    }
+
+    /** Lets a slow client take {@code n} more responses. */
+    void request(int n) {
+        requests.request(n);
     }
 
     String text() {

@@ -227,6 +227,27 @@ class ProcessTest {
     }
 
     @Test
+    void aClientThatDoesNotRead_stallsOnlyItsOwnProcess_andLosesNothing() throws Exception {
+        int total = 5_000_000;
+        try (ExecStream slow = new ExecStream(daemon.channel(), true)) {
+            slow.start(ExecStream.start(box, "sh", "-c", "head -c " + total + " /dev/zero; echo done >&2"));
+            int id = slow.awaitStarted(STEP).getExecutionId();
+            assertThat(runOut("echo", "meanwhile")).isEqualTo("meanwhile\n");
+            Awaitility.await("output stalls").during(Duration.ofSeconds(3)).atMost(STEP)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> execution(id).getRunning());
+            ExecutionInfo stalled = execution(id);
+            assertThat(stalled.getRunning()).as("blocked writing, not finished").isTrue();
+            slow.request(Integer.MAX_VALUE);
+            ExecExit exit = slow.finish(STEP);
+            assertThat(exit.getExitCode()).isZero();
+            assertThat(slow.stdout.size()).isEqualTo(total);
+            assertThat(slow.lostBytes).isZero();
+            assertThat(slow.stderr.toString()).isEqualTo("done\n");
+        }
+    }
+
+    @Test
     void listWaitSignal_byExecutionId() throws Exception {
         int id;
         try (ExecStream s = exec()) {

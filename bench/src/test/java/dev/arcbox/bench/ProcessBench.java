@@ -73,8 +73,10 @@ class ProcessBench {
             line("daemon VmHWM with one ready sandbox                 %8.1f MiB", hwm(daemon) / 1024.0);
             execRoundTrip(daemon, box);
             stdoutThroughput(daemon, box);
-            for (long size : new long[] {256L * MIB, 1024L * MIB}) {
-                transfer(daemon, box, size);
+            for (String mib : System.getProperty("bench.transfers", "256,1024").split(",")) {
+                if (!mib.isBlank()) {
+                    transfer(daemon, box, Long.parseLong(mib.strip()) * MIB);
+                }
             }
             daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(box).setForce(true).build());
         } finally {

@@ -138,12 +138,19 @@ public final class AgentClient implements AutoCloseable {
      * {@link Execution#lostBytes()}. Returns at the agent's first frame on the new stream.
      */
     public Execution attach(int execId, long stdoutOffset, long stderrOffset, Duration deadline) {
+        return attach(execId, stdoutOffset, stderrOffset, ExecRequest.DEFAULT_WINDOW, deadline);
+    }
+
+    /** {@link #attach(int, long, long, Duration)} with an output window (1..{@link ExecRequest#MAX_WINDOW}). */
+    public Execution attach(int execId, long stdoutOffset, long stderrOffset, int window, Duration deadline) {
+        if (window < 1 || window > ExecRequest.MAX_WINDOW) {
+            throw new ArcboxException.InvalidArgument("window: must be 1.." + ExecRequest.MAX_WINDOW + ", got " + window);
+        }
         if (stdoutOffset < 0 || stderrOffset < 0) {
             throw new ArcboxException.InvalidArgument("attach offsets: must be >= 0, got " + stdoutOffset + " and "
                     + stderrOffset);
         }
         Deadline d = Deadline.after(deadline);
-        int window = ExecRequest.DEFAULT_WINDOW;
         Execution execution = Execution.forAttach(outbox, allocateStream(), execId, stdoutOffset, stderrOffset, window);
         return start(execution, new HostMessage.Attach(execId, stdoutOffset, stderrOffset, window), d);
     }
