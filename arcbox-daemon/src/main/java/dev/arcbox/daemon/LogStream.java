@@ -11,8 +11,8 @@ import java.time.Duration;
  * One Logs call: the console output still retained (all of it, or the last {@code tail_bytes}),
  * then, with {@code follow}, new output as the guest writes it, until the client cancels or the
  * sandbox is removed (the stream then completes). Flow-controlled through {@link FlowGate}: a slow
- * client holds one chunk in the daemon; output rotated away meanwhile is reported in
- * {@code lost_bytes} of the next chunk.
+ * client holds one chunk in the daemon; output asked for but rotated away (before the first
+ * chunk, or while the client read slowly) is reported in {@code lost_bytes} of the next chunk.
  */
 final class LogStream {
 
@@ -35,8 +35,9 @@ final class LogStream {
 
     private void serve() {
         try {
-            long next = request.getTailBytes() == 0 ? log.startOffset()
-                    : Math.max(log.startOffset(), log.endOffset() - request.getTailBytes());
+            // from what was asked for (all output, or its tail): the first chunk then reports as
+            // lost_bytes what of that was rotated away
+            long next = request.getTailBytes() == 0 ? 0 : Math.max(0, log.endOffset() - request.getTailBytes());
             while (!gate.cancelled()) {
                 ConsoleLog.Chunk chunk = log.read(next, CHUNK);
                 if (chunk.data().length > 0) {
