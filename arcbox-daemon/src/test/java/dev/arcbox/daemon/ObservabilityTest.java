@@ -1,6 +1,7 @@
 package dev.arcbox.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CreateSandboxRequest;
@@ -315,6 +316,31 @@ class ObservabilityTest {
         assertThat(inspect(id).getLastActivityAt()).isPositive();
         Awaitility.await("idle again").atMost(Duration.ofSeconds(60)).until(() -> inspect(id).getState().equals("paused"));
         daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+    }
+
+    @Test
+    void idleStop_stopsTheSandbox_andTheNextRunBootsItAgain() {
+        String id = "idlestop-" + TestRun.vmId();
+        daemon.sandboxes().create(CreateSandboxRequest.newBuilder().setId(id).setWait(true)
+                .setNetwork(NetworkSpec.newBuilder().setMode("none")).setIdleTimeoutSeconds(2).setIdleAction("stop")
+                .build());
+        run(id, "sh", "-c", "echo kept > /root/file; sync");
+        Awaitility.await("idle stop").atMost(Duration.ofSeconds(90)).until(() -> inspect(id).getState().equals("stopped"));
+        assertThat(inspect(id).getError()).isEqualTo("idle");
+        assertThat(inspect(id).getVmmPid()).isZero();
+        // the call boots it again from its disk and runs once it is ready
+        assertThat(run(id, "cat", "/root/file")).isEqualTo("kept\n");
+        assertThat(events(id)).containsSubsequence("ready", "stopping", "stopped", "starting", "ready");
+        daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+    }
+
+    @Test
+    void idleAction_unknown_isRefusedNamingTheField() {
+        assertThatThrownBy(() -> daemon.sandboxes().create(CreateSandboxRequest.newBuilder().setId("bad-idle")
+                .setNetwork(NetworkSpec.newBuilder().setMode("none")).setIdleTimeoutSeconds(2).setIdleAction("sleep")
+                .build()))
+                .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("INVALID_ARGUMENT")
+                .hasMessageContaining("idle_action: must be one of pause, stop");
     }
 
     private List<String> events(String id) {
