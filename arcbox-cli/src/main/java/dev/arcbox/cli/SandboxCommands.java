@@ -58,6 +58,10 @@ final class SandboxCommands {
                     description = "default environment of every run; repeatable") List<KeyValue> env,
             @Option(names = "--ttl", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
                     description = "remove it after this long (0: never)") Integer ttl,
+            @Option(names = "--idle-timeout", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
+                    description = "pause (or stop) it after this long without runs (0: never)") Integer idleTimeout,
+            @Option(names = "--idle-action", paramLabel = "pause|stop",
+                    description = "what --idle-timeout does (default: pause); the next run wakes it") String idleAction,
             @Option(names = "--network", paramLabel = "tap|none", completionCandidates = Networks.class,
                     converter = Networks.class, description = "default: none (sandbox networking, mode tap, is not built yet)") String network,
             @Option(names = "--publish", paramLabel = "[HOSTADDR:]HOSTPORT:GUESTPORT", converter = Publish.Converter.class,
@@ -110,6 +114,12 @@ final class SandboxCommands {
         }
         if (ttl != null) {
             request.setTtlSeconds(ttl);
+        }
+        if (idleTimeout != null) {
+            request.setIdleTimeoutSeconds(idleTimeout);
+        }
+        if (idleAction != null) {
+            request.setIdleAction(idleAction);
         }
         if (network != null) {
             request.setNetwork(NetworkSpec.newBuilder().setMode(network));

@@ -1,6 +1,7 @@
 package dev.arcbox.core.sandbox;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.agent.AgentClient;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.config.DaemonConfig;
@@ -540,9 +541,9 @@ public final class SandboxService implements AutoCloseable {
     }
 
     /** The VM's agent client, counting a new connection after an earlier one closed as a reconnect. */
-    dev.arcbox.core.agent.AgentClient agentOf(Live l) {
-        dev.arcbox.core.agent.AgentClient client = l.vm.agent(AGENT_DEADLINE);
-        dev.arcbox.core.agent.AgentClient before = l.agent;
+    AgentClient agentOf(Live l) {
+        AgentClient client = l.vm.agent(AGENT_DEADLINE);
+        AgentClient before = l.agent;
         if (before != client) {
             l.agent = client;
             if (before != null) {
