@@ -6,6 +6,7 @@ import dev.arcbox.api.v1.EgressSpec;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
+import dev.arcbox.api.v1.LogsRequest;
 import dev.arcbox.api.v1.NetworkSpec;
 import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
 /** {@code arcbox sandbox ...}: one method per subcommand, each one call to SandboxService. */
 @Command(name = "sandbox",
         description = "Create, list, inspect, run commands in, pause, resume, stop, start and remove sandboxes;"
-                + " show their forwarded ports; execute interactive processes and copy files.",
+                + " show their forwarded ports and console logs; execute interactive processes and copy files.",
         subcommands = {ExecCommand.class, AttachCommand.class, ExecutionCommands.Ps.class, ExecutionCommands.Kill.class,
                 CpCommand.class, FilesCommands.class})
 final class SandboxCommands {
@@ -63,6 +64,10 @@ final class SandboxCommands {
                     description = "default environment of every run; repeatable") List<KeyValue> env,
             @Option(names = "--ttl", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
                     description = "remove it after this long (0: never)") Integer ttl,
+            @Option(names = "--idle-timeout", paramLabel = "SECONDS", converter = Counts.NonNegative.class,
+                    description = "pause (or stop) it after this long without runs (0: never)") Integer idleTimeout,
+            @Option(names = "--idle-action", paramLabel = "pause|stop",
+                    description = "what --idle-timeout does (default: pause); the next run wakes it") String idleAction,
             @Option(names = "--network", paramLabel = "tap|none", completionCandidates = Networks.class,
                     converter = Networks.class, description = "default: none (sandbox networking, mode tap, is not built yet)") String network,
             @Option(names = "--publish", paramLabel = "[HOSTADDR:]HOSTPORT:GUESTPORT", converter = Publish.Converter.class,
@@ -115,6 +120,12 @@ final class SandboxCommands {
         }
         if (ttl != null) {
             request.setTtlSeconds(ttl);
+        }
+        if (idleTimeout != null) {
+            request.setIdleTimeoutSeconds(idleTimeout);
+        }
+        if (idleAction != null) {
+            request.setIdleAction(idleAction);
         }
         if (network != null) {
             request.setNetwork(NetworkSpec.newBuilder().setMode(network));
@@ -278,6 +289,25 @@ final class SandboxCommands {
             arcbox.output().line(id);
             return ExitCodes.OK;
         });
+    }
+
+    @Command(name = "logs", description = {
+            "Print a sandbox's serial console log (what the daemon retained: it is rotated at a cap).",
+            "Raw bytes to stdout; with -f, new output as it comes until interrupted or the sandbox is removed."})
+    int logs(
+            @Parameters(paramLabel = "ID", description = "the sandbox") String id,
+            @Option(names = {"-f", "--follow"}, description = "keep printing new output") boolean follow,
+            @Option(names = "--tail", paramLabel = "BYTES", converter = Counts.Sequence.class,
+                    description = "only the last BYTES retained (default: all)") Long tail) {
+        LogsRequest request = LogsRequest.newBuilder().setId(id).setFollow(follow)
+                .setTailBytes(tail == null ? 0 : tail).build();
+        return arcbox.withClient(client -> client.follow(arcbox.interrupts(), stub -> stub.logs(request), chunk -> {
+            if (chunk.getLostBytes() > 0 && follow) {
+                arcbox.err().println("arcbox: " + chunk.getLostBytes() + " bytes of console output were rotated away");
+            }
+            arcbox.out().writeBytes(chunk.getData().toByteArray());
+            arcbox.out().flush();
+        }) ? ExitCodes.OK : ExitCodes.INTERRUPTED);
     }
 
     @Command(name = "events", description = "Print lifecycle events, one a line, until interrupted.")

@@ -15,6 +15,8 @@ import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
 import dev.arcbox.api.v1.ListSnapshotsRequest;
 import dev.arcbox.api.v1.ListSnapshotsResponse;
+import dev.arcbox.api.v1.LogChunk;
+import dev.arcbox.api.v1.LogsRequest;
 import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.RestoreRequest;
@@ -80,6 +82,7 @@ final class FakeDaemon implements AutoCloseable {
     volatile SnapshotInfo snapshotInfo = SnapshotInfo.getDefaultInstance();
     volatile List<RunOutput> runOutputs = List.of();
     volatile List<SandboxEvent> events = List.of();
+    volatile List<LogChunk> logChunks = List.of();
     /** Keep Run and Events open after the canned messages, until the client cancels. */
     volatile boolean holdStreams;
     /** The guest behind ProcessService and FilesService. */
@@ -209,6 +212,11 @@ final class FakeDaemon implements AutoCloseable {
         @Override
         public void events(SandboxEventsRequest request, StreamObserver<SandboxEvent> response) {
             stream(request, response, events);
+        }
+
+        @Override
+        public void logs(LogsRequest request, StreamObserver<LogChunk> response) {
+            stream(request, response, logChunks);
         }
     }
 

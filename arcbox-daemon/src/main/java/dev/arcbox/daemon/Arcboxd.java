@@ -121,10 +121,13 @@ public final class Arcboxd {
         VmDriver driver = Drivers.choose(config);
         SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC());
         sandboxes.recover();
+        MetricsEndpoint metrics = new MetricsEndpoint(config, sandboxes);
+        config.metrics().address().ifPresent(metrics::serve);
         HealthStatusManager health = new HealthStatusManager();
         List<Server> servers = new ArrayList<>();
-        servers.add(unixServer(config, sandboxes, image, started, health));
-        config.grpc().tcpAddr().ifPresent(addr -> servers.add(tcpServer(config, addr, sandboxes, image, started, health)));
+        servers.add(unixServer(config, sandboxes, image, started, health, metrics));
+        config.grpc().tcpAddr().ifPresent(addr -> servers.add(tcpServer(config, addr, sandboxes, image, started, health,
+                metrics)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.log(System.Logger.Level.INFO, "stopping: sandboxes keep running");
             health.enterTerminalState();
@@ -140,6 +143,7 @@ public final class Arcboxd {
                 }
             }
             sandboxes.close();
+            metrics.close();
             store.close();
         }, "arcboxd-shutdown"));
         LOG.log(System.Logger.Level.INFO, "serving on unix:" + config.grpc().unixSocket() + " driver=" + driver.id()
@@ -152,7 +156,7 @@ public final class Arcboxd {
     }
 
     private static Server unixServer(DaemonConfig config, SandboxService sandboxes, GuestImage image, Instant started,
-            HealthStatusManager health) {
+            HealthStatusManager health, MetricsEndpoint metrics) {
         Path socket = config.grpc().unixSocket();
         createDirectories(socket.getParent());
         try {
@@ -162,7 +166,7 @@ public final class Arcboxd {
             Server server = services(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
                     .bossEventLoopGroup(group)
-                    .workerEventLoopGroup(group), config, sandboxes, image, started, health, false)
+                    .workerEventLoopGroup(group), config, sandboxes, image, started, health, metrics, false)
                     .build()
                     .start();
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
@@ -178,7 +182,7 @@ public final class Arcboxd {
     }
 
     private static Server tcpServer(DaemonConfig config, String addr, SandboxService sandboxes, GuestImage image,
-            Instant started, HealthStatusManager health) {
+            Instant started, HealthStatusManager health, MetricsEndpoint metrics) {
         int colon = addr.lastIndexOf(':');
         try {
             String token = Files.readString(config.grpc().tokenFile().orElseThrow()).strip();
@@ -189,7 +193,7 @@ public final class Arcboxd {
                             Integer.parseInt(addr.substring(colon + 1))))
                     .sslContext(GrpcSslContexts.forServer(config.grpc().tlsCert().orElseThrow().toFile(),
                             config.grpc().tlsKey().orElseThrow().toFile()).build());
-            return services(builder, config, sandboxes, image, started, health, true)
+            return services(builder, config, sandboxes, image, started, health, metrics, true)
                     .intercept(new TokenAuth(token)).build().start();
         } catch (IOException | RuntimeException e) {
             if (e instanceof ArcboxException ae) {
@@ -200,8 +204,9 @@ public final class Arcboxd {
     }
 
     private static NettyServerBuilder services(NettyServerBuilder builder, DaemonConfig config, SandboxService sandboxes,
-            GuestImage image, Instant started, HealthStatusManager health, boolean remote) {
+            GuestImage image, Instant started, HealthStatusManager health, MetricsEndpoint metrics, boolean remote) {
         builder.executor(Executors.newVirtualThreadPerTaskExecutor())
+                .intercept(metrics.api())
                 .addService(new SandboxApi(sandboxes))
                 .addService(new SnapshotApi(sandboxes.snapshots()))
                 .addService(new ProcessApi(sandboxes))

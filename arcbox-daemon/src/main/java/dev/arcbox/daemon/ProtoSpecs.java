@@ -14,6 +14,7 @@ import dev.arcbox.core.spec.CacheType;
 import dev.arcbox.core.spec.CpuTemplate;
 import dev.arcbox.core.spec.DriveSpec;
 import dev.arcbox.core.spec.HugePages;
+import dev.arcbox.core.spec.IdleAction;
 import dev.arcbox.core.spec.IoEngine;
 import dev.arcbox.core.spec.MemoryHotplugSpec;
 import dev.arcbox.core.spec.MmdsSpec;
@@ -85,7 +86,10 @@ final class ProtoSpecs {
             b.ttl(Duration.ofSeconds(r.getTtlSeconds()));
         }
         if (r.getIdleTimeoutSeconds() > 0) {
-            violations.add("idle_timeout_seconds: the idle policy is not supported yet");
+            b.idleTimeout(Duration.ofSeconds(r.getIdleTimeoutSeconds()));
+        }
+        if (!r.getIdleAction().isEmpty()) {
+            b.idleAction(token("idle_action", r.getIdleAction(), IdleAction.values(), IdleAction::token));
         }
         if (!r.getWorkingDir().isEmpty()) {
             violations.add("working_dir: not supported at create yet; give it to Run");

@@ -7,6 +7,8 @@ import dev.arcbox.api.v1.Empty;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSandboxesResponse;
+import dev.arcbox.api.v1.LogChunk;
+import dev.arcbox.api.v1.LogsRequest;
 import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.ResumeSandboxRequest;
@@ -26,6 +28,8 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.agent.ExitStatus;
+import dev.arcbox.core.console.ConsoleLog;
+import dev.arcbox.core.metrics.Telemetry;
 import dev.arcbox.core.sandbox.SandboxService;
 import dev.arcbox.core.sandbox.SandboxState;
 import dev.arcbox.core.sandbox.SandboxView;
@@ -39,6 +43,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongConsumer;
 
 /** SandboxService over gRPC: requests to core calls, core views to messages, errors to statuses. */
 final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
@@ -136,7 +141,7 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 exec.signal(9);
             }
         });
-        Thread.ofVirtual().name("run-" + exec.id()).start(() -> pump(exec, gate));
+        Thread.ofVirtual().name("run-" + exec.id()).start(() -> pump(exec, gate, sandboxes.telemetry()));
     }
 
     private static ExecRequest execRequest(RunRequest r) {
@@ -153,10 +158,12 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
     }
 
     /** Streams stdout and stderr as they come (each read on its own thread), then the exit. */
-    private static void pump(Execution exec, FlowGate<RunOutput> gate) {
+    private static void pump(Execution exec, FlowGate<RunOutput> gate, Telemetry telemetry) {
         CountDownLatch streams = new CountDownLatch(2);
-        Thread.ofVirtual().start(() -> copy(exec.stdout(), "stdout", gate, streams));
-        Thread.ofVirtual().start(() -> copy(exec.stderr(), "stderr", gate, streams));
+        Thread.ofVirtual().start(() -> copy(exec.stdout(), "stdout", gate, streams,
+                n -> telemetry.execBytes(Telemetry.ExecStream.STDOUT, n)));
+        Thread.ofVirtual().start(() -> copy(exec.stderr(), "stderr", gate, streams,
+                n -> telemetry.execBytes(Telemetry.ExecStream.STDERR, n)));
         try {
             streams.await();
             ExitStatus status = exec.exit().join();
@@ -177,11 +184,13 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
     }
 
     /** Forwards one output stream; after a cancel keeps draining so the process is never stalled. */
-    private static void copy(InputStream in, String name, FlowGate<RunOutput> gate, CountDownLatch done) {
+    private static void copy(InputStream in, String name, FlowGate<RunOutput> gate, CountDownLatch done,
+            LongConsumer counted) {
         byte[] buf = new byte[CHUNK];
         try {
             int n;
             while ((n = in.read(buf)) > 0) {
+                counted.accept(n);
                 if (!gate.cancelled()) {
                     gate.send(RunOutput.newBuilder().setStream(name).setData(ByteString.copyFrom(buf, 0, n)).build());
                 }
@@ -206,6 +215,18 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
     }
 
     @Override
+    public void logs(LogsRequest request, StreamObserver<LogChunk> observer) {
+        ConsoleLog log;
+        try {
+            log = sandboxes.console(request.getId());
+        } catch (RuntimeException e) {
+            observer.onError(Statuses.toStatus(e));
+            return;
+        }
+        new LogStream(log, request, (ServerCallStreamObserver<LogChunk>) observer).start();
+    }
+
+    @Override
     public void events(SandboxEventsRequest request, StreamObserver<SandboxEvent> observer) {
         new EventStream(sandboxes.events(), request, (ServerCallStreamObserver<SandboxEvent>) observer).start();
     }
@@ -226,7 +247,15 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 .setGeneration(v.generation())
                 .setRunningExecutions(v.runningExecutions())
                 .setDriver(v.driver())
-                .setVmmPid(v.vmmPid());
+                .setVmmPid(v.vmmPid())
+                .setConsoleLogBytes(v.consoleLogBytes())
+                .setIdleAction(v.idleAction().token());
+        if (v.idleTimeout() != null) {
+            b.setIdleTimeoutSeconds((int) Math.min(Integer.MAX_VALUE, v.idleTimeout().toSeconds()));
+        }
+        if (v.lastActivityAt() != null) {
+            b.setLastActivityAt(v.lastActivityAt().getEpochSecond());
+        }
         if (v.readyAt() != null) {
             b.setReadyAt(v.readyAt().getEpochSecond());
         }

@@ -53,6 +53,8 @@ final class SystemApi extends SystemServiceGrpc.SystemServiceImplBase {
                     .setDaemonRssKib(rssKib());
             long[] snaps = sandboxes.snapshots().usage();
             b.setSnapshots((int) snaps[0]).setSnapshotBytes(snaps[1]);
+            b.setConsoleLogBytes(sandboxes.consoleLogBytes());
+            b.setMetricsAddress(config.metrics().address().orElse(""));
             byState.forEach(b::putSandboxesByState);
             b.putAllDrivers(Drivers.status(config));
             sandboxes.driver().capabilities().stream().map(Enum::name).sorted().forEach(b::addCapabilities);

@@ -115,6 +115,7 @@ final class ConfigReader {
         GrpcConfig grpc = root.table("grpc", true).map(this::grpc).orElse(null);
         DefaultVmConfig defaults = root.table("defaults", true).map(this::defaults).orElse(null);
         LimitsConfig limits = root.table("limits", true).map(this::limits).orElse(null);
+        MetricsConfig metrics = root.table("metrics", true).map(this::metrics).orElse(null);
         root.finish();
         if (dataDirAlias != null) {
             if (!user.has("data_dir")) {
@@ -127,7 +128,7 @@ final class ConfigReader {
         if (!violations.isEmpty()) {
             return null;
         }
-        return new DaemonConfig(driver, dataDir, images, firecracker, qemu, network, grpc, defaults, limits);
+        return new DaemonConfig(driver, dataDir, images, firecracker, qemu, network, grpc, defaults, limits, metrics);
     }
 
     private FirecrackerConfig firecracker(TomlTable t) {
@@ -308,11 +309,21 @@ final class ConfigReader {
         Long maxSandboxes = t.integer("max_sandboxes", 1, 65_536);
         Long maxBoots = t.integer("max_concurrent_boots", 1, 1024);
         Long headroom = t.integer("memory_headroom_mib", 0, 1L << 30);
+        Long consoleLog = t.integer("console_log_max_bytes", 16_384, 1L << 40);
         if (maxSandboxes != null && maxBoots != null && maxBoots > maxSandboxes) {
             t.violation("max_concurrent_boots", "must be at most limits.max_sandboxes (" + maxSandboxes + "), got " + maxBoots);
         }
         t.finish();
         return before != violations.size() ? null
-                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom);
+                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom, consoleLog);
+    }
+
+    private MetricsConfig metrics(TomlTable t) {
+        int before = violations.size();
+        Optional<String> address = t.optionalString("address").filter(s -> !s.isEmpty());
+        address.filter(addr -> !validHostPort(addr)).ifPresent(addr ->
+                t.violation("address", "must be host:port (ipv6 host in brackets) with port 1-65535, got '" + addr + "'"));
+        t.finish();
+        return before != violations.size() ? null : new MetricsConfig(address);
     }
 }

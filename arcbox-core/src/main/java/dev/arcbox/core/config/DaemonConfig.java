@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param grpc {@code [grpc]}
  * @param defaults {@code [defaults]}
  * @param limits {@code [limits]}
+ * @param metrics {@code [metrics]}
  */
 public record DaemonConfig(
         Driver driver,
@@ -34,7 +35,8 @@ public record DaemonConfig(
         NetworkConfig network,
         GrpcConfig grpc,
         DefaultVmConfig defaults,
-        LimitsConfig limits) {
+        LimitsConfig limits,
+        MetricsConfig metrics) {
 
     public DaemonConfig {
         images = List.copyOf(images);

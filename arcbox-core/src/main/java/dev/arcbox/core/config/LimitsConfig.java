@@ -7,5 +7,6 @@ package dev.arcbox.core.config;
  * @param maxConcurrentBoots boots (and restores) in flight at once, at most {@code maxSandboxes}
  * @param memoryHeadroomMib host memory kept free: a sandbox is refused when its memory would eat
  *     into it
+ * @param consoleLogMaxBytes what a sandbox's console log may keep on disk (both segments)
  */
-public record LimitsConfig(int maxSandboxes, int maxConcurrentBoots, long memoryHeadroomMib) {}
+public record LimitsConfig(int maxSandboxes, int maxConcurrentBoots, long memoryHeadroomMib, long consoleLogMaxBytes) {}

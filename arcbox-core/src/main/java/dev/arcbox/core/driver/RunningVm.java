@@ -2,8 +2,10 @@ package dev.arcbox.core.driver;
 
 import dev.arcbox.core.agent.AgentClient;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -40,6 +42,18 @@ public interface RunningVm {
      * closed. A guest is ready when this returns.
      */
     AgentClient agent(Duration deadline);
+
+    /**
+     * Opens the guest's serial console output as a byte stream, for the caller to keep in its
+     * console log (the driver keeps no console file then). One reader at a time; while none is
+     * connected the VMM drops console output. Empty when the driver writes the plan's
+     * {@code consoleLog} itself.
+     *
+     * @throws dev.arcbox.core.ArcboxException.Unavailable when the console cannot be connected now
+     */
+    default Optional<ReadableByteChannel> openConsole() {
+        return Optional.empty();
+    }
 
     /** Closes the current agent connection, if any. Executions in the guest keep running. */
     void disconnectAgent();

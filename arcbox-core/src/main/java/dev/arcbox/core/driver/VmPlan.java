@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * @param vmId short internal id, used to name host resources (at most 12 characters, [a-z0-9])
  * @param runDir directory for the VMM's sockets and files; short, so socket paths fit in 108 bytes
- * @param consoleLog file the guest serial console is appended to
+ * @param consoleLog the caller's console log: a driver whose VMs offer {@link RunningVm#openConsole}
+ *     leaves it to the caller; others append the serial console to it
  * @param machine the machine's shape
  * @param kernel uncompressed ELF kernel (vmlinux) or bzImage
  * @param initrd initramfs holding the guest agent as /init

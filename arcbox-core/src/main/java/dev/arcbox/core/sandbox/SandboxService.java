@@ -5,12 +5,15 @@ import dev.arcbox.core.agent.AgentClient;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.config.DaemonConfig;
+import dev.arcbox.core.console.ConsoleDrain;
+import dev.arcbox.core.console.ConsoleLog;
 import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.driver.VmDriver;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.fs.FileTree;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.image.ScratchDisk;
+import dev.arcbox.core.metrics.Telemetry;
 import dev.arcbox.core.spec.NetworkMode;
 import dev.arcbox.core.spec.SandboxSpec;
 import dev.arcbox.core.spec.SpecValidator;
@@ -66,6 +69,9 @@ public final class SandboxService implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Snapshots snapshots;
     private final SandboxNetworking network;
+    private final Telemetry telemetry = new Telemetry();
+    private final Map<String, ConsoleLog> consoles = new ConcurrentHashMap<>();
+    private final Idleness idleness = new Idleness(this);
 
     public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock) {
         this.config = config;
@@ -99,6 +105,7 @@ public final class SandboxService implements AutoCloseable {
         snapshots.recover();
         rebuildNetwork();
         timers.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(idleness::sweep, 1, 1, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -242,9 +249,7 @@ public final class SandboxService implements AutoCloseable {
         } finally {
             boots.release();
         }
-        Live l = new Live(vm);
-        live.put(uid, l);
-        watch(uid, l);
+        Live l = adopt(uid, vm);
         RunningVm booted = vm;
         try {
             op.record("spawned", tx -> {
@@ -270,6 +275,7 @@ public final class SandboxService implements AutoCloseable {
         }
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);
         l.readyAt = clock.instant();
+        telemetry.latency(Telemetry.Latency.BOOT, l.bootTime);
         long[] seq = {0};
         String data = "{\"boot_ms\":" + l.bootTime.toMillis() + "}";
         ReentrantLock lock = lockOf(uid);
@@ -303,20 +309,26 @@ public final class SandboxService implements AutoCloseable {
     // stop, start, remove, update
 
     public SandboxView stop(String id, Duration timeout) {
+        return stop(id, timeout, null);
+    }
+
+    /** Stops a sandbox; {@code reason} (e.g. idleness) stays in its record and its events. */
+    SandboxView stop(String id, Duration timeout, String reason) {
         SandboxRow row = find(id);
         ReentrantLock lock = lockOf(row.uid());
         lock.lock();
         try {
             row = store.findSandboxByUid(row.uid()).orElseThrow(() -> notFound(id));
             SandboxCommand.STOP.check(id, SandboxState.valueOf(row.state()));
-            store.updateSandbox(row.uid(), row.generation(), r -> r.withState(SandboxState.STOPPING.name(), null));
+            store.updateSandbox(row.uid(), row.generation(), r -> r.withState(SandboxState.STOPPING.name(), reason));
         } finally {
             lock.unlock();
         }
-        events.emit(id, row.uid(), "stopping", "{}");
+        String data = reason == null ? "{}" : "{\"reason\":" + Json.quote(reason) + "}";
+        events.emit(id, row.uid(), "stopping", data);
         stopVm(row.uid(), timeout);
-        mutate(row.uid(), r -> r.withState(SandboxState.STOPPED.name(), null).withVm(null));
-        events.emit(id, row.uid(), "stopped", "{}");
+        mutate(row.uid(), r -> r.withState(SandboxState.STOPPED.name(), reason).withVm(null));
+        events.emit(id, row.uid(), "stopped", data);
         return inspectUid(row.uid());
     }
 
@@ -424,6 +436,10 @@ public final class SandboxService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        ConsoleLog console = consoles.remove(row.uid());
+        if (console != null) {
+            console.close();
+        }
         release(row.uid(), Duration.ofSeconds(10));
         String uid = row.uid();
         long seq = store.write(tx -> {
@@ -481,6 +497,7 @@ public final class SandboxService implements AutoCloseable {
                 l.vm.pause();
             } else {
                 l.vm.resume();
+                l.lastActivity = clock.instant();
             }
             seq = store.write(tx -> {
                 tx.updateSandbox(current.uid(), current.generation(), r -> r.withState(to.name(), null));
@@ -512,7 +529,10 @@ public final class SandboxService implements AutoCloseable {
         Execution exec = g.agent().exec(effective, AGENT_DEADLINE);
         Live l = g.live();
         l.running.incrementAndGet();
-        exec.exit().whenComplete((s, e) -> l.running.decrementAndGet());
+        exec.exit().whenComplete((s, e) -> {
+            l.lastActivity = clock.instant();
+            l.running.decrementAndGet();
+        });
         return exec;
     }
 
@@ -527,16 +547,67 @@ public final class SandboxService implements AutoCloseable {
 
     /** What a guest access needs: the one place that checks state and reaches the agent. */
     private Guest guestOf(String id) {
+        awaken(id);
         SandboxRow row = find(id);
         SandboxCommand.RUN.check(id, SandboxState.valueOf(row.state()));
         Live l = live.get(row.uid());
         if (l == null) {
             throw new ArcboxException.FailedPrecondition("sandbox '" + id + "' has no running vm");
         }
-        return new Guest(row, l, l.vm.agent(AGENT_DEADLINE));
+        return new Guest(row, l, agentOf(l));
     }
 
     private record Guest(SandboxRow row, Live live, AgentClient agent) {}
+
+     * The one entry of every guest call (Run, Exec, files): records the sandbox's activity and, when
+     * the idle policy put it to sleep, wakes it — resumes one paused for idleness, boots one stopped
+     * for idleness again and waits until it is ready. Other states are left to the caller's check.
+     *
+     * @throws ArcboxException.NotFound when the sandbox does not exist
+     */
+    public void awaken(String id) {
+        idleness.awaken(find(id));
+    }
+
+    /** The VM's agent client, counting a new connection after an earlier one closed as a reconnect. */
+    AgentClient agentOf(Live l) {
+        AgentClient client = l.vm.agent(AGENT_DEADLINE);
+        AgentClient before = l.agent;
+        if (before != client) {
+            l.agent = client;
+            if (before != null) {
+                telemetry.agentReconnected();
+            }
+        }
+        return client;
+    }
+
+    /** What core counts and times, for the daemon's metrics. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /**
+     * The console log of a sandbox: what it retained, and new output as the guest writes it. Closed
+     * once the sandbox is removed.
+     */
+    public ConsoleLog console(String id) {
+        return consoleOf(find(id).uid());
+    }
+
+    ConsoleLog consoleOf(String uid) {
+        return consoles.computeIfAbsent(uid, u -> ConsoleLog.open(planner.dirOf(u).resolve(VmPlanner.CONSOLE),
+                config.limits().consoleLogMaxBytes()));
+    }
+
+    /** Bytes all sandboxes' console logs keep on disk. */
+    public long consoleLogBytes() {
+        long total = 0;
+        for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+            total += ConsoleLog.bytesOnDisk(planner.dirOf(row.uid()).resolve(VmPlanner.CONSOLE));
+        }
+        return total;
+    }
 
     // ------------------------------------------------------------------------------------------
     // reads
@@ -586,7 +657,9 @@ public final class SandboxService implements AutoCloseable {
                 row.reason(), row.generation(), driver.id(), row.vm() == null ? 0 : row.vm().pid(),
                 spec.egress(), spec.portForwards(),
                 row.resources().ip() == null ? null : store.leaseOf(row.uid()).map(lease -> lease.mac()).orElse(null),
-                row.resources().ip() == null ? null : config.network().gateway());
+                row.resources().ip() == null ? null : config.network().gateway(),
+                ConsoleLog.bytesOnDisk(planner.dirOf(row.uid()).resolve(VmPlanner.CONSOLE)),
+                spec.idleTimeout().orElse(null), spec.idleAction(), l == null ? null : l.activeAt());
     }
 
     private SandboxRow find(String id) {
@@ -760,10 +833,25 @@ public final class SandboxService implements AutoCloseable {
         }
     }
 
-    void adopt(String uid, RunningVm vm) {
+    /**
+     * Takes charge of a running VM (booted, restored or re-attached): watches its exit, drains its
+     * console into the sandbox's console log and applies the sandbox's idle policy.
+     */
+    Live adopt(String uid, RunningVm vm) {
         Live l = new Live(vm);
+        l.lastActivity = clock.instant();
+        store.findSandboxByUid(uid).map(r -> SpecJson.read(r.specJson())).ifPresent(spec -> {
+            l.idleTimeout = spec.idleTimeout().orElse(null);
+            l.idleAction = spec.idleAction();
+        });
         live.put(uid, l);
         watch(uid, l);
+        ConsoleDrain.start(uid, vm, consoleOf(uid));
+        return l;
+    }
+
+    Map<String, CompletableFuture<SandboxView>> booting() {
+        return booting;
     }
 
     CompletableFuture<SandboxView> bootLater(String uid) {

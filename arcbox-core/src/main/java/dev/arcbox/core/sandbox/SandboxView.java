@@ -29,6 +29,11 @@ import java.util.Map;
  * @param portForwards its TCP port forwards (mode tap)
  * @param mac the guest MAC of its lease, or null
  * @param gateway the gateway it routes through, or null
+ * @param consoleLogBytes bytes its console log keeps on disk
+ * @param idleTimeout its idle timeout, or null when it never goes idle
+ * @param idleAction what its idle policy does
+ * @param lastActivityAt its last guest call, execution end or readiness (since this daemon got its
+ *     VM), or null when it has no VM
  */
 public record SandboxView(
         String id,
@@ -51,7 +56,11 @@ public record SandboxView(
         dev.arcbox.core.network.EgressPolicy egress,
         List<dev.arcbox.core.network.PortForward> portForwards,
         String mac,
-        String gateway) {
+        String gateway,
+        long consoleLogBytes,
+        Duration idleTimeout,
+        dev.arcbox.core.spec.IdleAction idleAction,
+        Instant lastActivityAt) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {

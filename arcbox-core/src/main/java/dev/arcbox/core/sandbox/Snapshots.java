@@ -81,6 +81,7 @@ public final class Snapshots {
         if (l == null) {
             throw new ArcboxException.FailedPrecondition("sandbox '" + sandboxId + "' has no running vm");
         }
+        l.lastActivity = sandboxes.clock().instant();
         String id = "snap-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
         String shown = name == null || name.isBlank() ? id : name;
         Path staging = dir().resolve(".staging-" + id);
@@ -233,6 +234,7 @@ public final class Snapshots {
         }
         List<SandboxView> views = new ArrayList<>();
         RuntimeException failure = null;
+        long forkStarted = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<SandboxView>> clones = new ArrayList<>();
             for (String uid : uids) {
@@ -257,6 +259,10 @@ public final class Snapshots {
                 sandboxes.store().findSandboxByUid(uid).ifPresent(r -> sandboxes.remove(r.id(), true));
             }
             throw failure;
+        }
+        if (count > 1) {
+            sandboxes.telemetry().latency(dev.arcbox.core.metrics.Telemetry.Latency.FORK,
+                    Duration.ofNanos(System.nanoTime() - forkStarted));
         }
         return views;
     }
@@ -327,6 +333,7 @@ public final class Snapshots {
         Live l = sandboxes.live().get(uid);
         l.readyAt = sandboxes.clock().instant();
         l.bootTime = Duration.ofNanos(System.nanoTime() - started);
+        sandboxes.telemetry().latency(dev.arcbox.core.metrics.Telemetry.Latency.RESTORE, l.bootTime);
         // executions that ran at checkpoint time live on in the guest, but no client can follow them
         int lost = agent.hello().execIds().size();
         sandboxes.transition(uid, SandboxState.STARTING, SandboxState.READY, null, "ready",

@@ -49,7 +49,10 @@ import java.util.TreeMap;
  * @param env environment of processes started in the sandbox: shell names, at most 64 KiB in all
  * @param ttl lifetime after which the sandbox is removed, at least 1 s
  * @param network how the sandbox is networked
- * @param idleTimeout idle time after which the sandbox is stopped, at least 1 s
+ * @param idleTimeout idle time (no execution, no guest call) after which {@code idleAction} applies, at least 1 s
+ * @param egress where the sandbox may connect to (mode tap)
+ * @param portForwards TCP ports of the host forwarded to it (mode tap)
+ * @param idleAction what happens once it was idle for {@code idleTimeout}: pause (default) or stop
  */
 public record SandboxSpec(
         String id,
@@ -85,7 +88,8 @@ public record SandboxSpec(
         NetworkMode network,
         Optional<Duration> idleTimeout,
         EgressPolicy egress,
-        List<PortForward> portForwards) {
+        List<PortForward> portForwards,
+        IdleAction idleAction) {
 
     public SandboxSpec {
         kernel = kernel == null ? Optional.empty() : kernel;
@@ -115,6 +119,7 @@ public record SandboxSpec(
         idleTimeout = idleTimeout == null ? Optional.empty() : idleTimeout;
         egress = egress == null ? EgressPolicy.OPEN : egress;
         portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
+        idleAction = Objects.requireNonNullElse(idleAction, IdleAction.PAUSE);
     }
 
     /** A builder holding the seed's defaults (everything unset, network {@code tap}). */
@@ -159,6 +164,7 @@ public record SandboxSpec(
         b.idleTimeout = idleTimeout;
         b.egress = egress;
         b.portForwards = portForwards;
+        b.idleAction = idleAction;
         return b;
     }
 
@@ -199,6 +205,7 @@ public record SandboxSpec(
         private EgressPolicy egress = EgressPolicy.OPEN;
         private List<PortForward> portForwards = List.of();
         private Optional<Duration> idleTimeout = Optional.empty();
+        private IdleAction idleAction = IdleAction.PAUSE;
 
         private Builder() {}
 
@@ -372,6 +379,11 @@ public record SandboxSpec(
             return this;
         }
 
+        public Builder idleAction(IdleAction idleAction) {
+            this.idleAction = idleAction;
+            return this;
+        }
+
         public Builder kernel(Path kernel) {
             this.kernel = Optional.ofNullable(kernel);
             return this;
@@ -463,7 +475,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards);
+            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards, idleAction);
         }
     }
 }

@@ -54,7 +54,8 @@ class DaemonConfigTest {
                 Optional.empty(), Optional.empty(), Optional.empty()));
         assertThat(c.defaults()).isEqualTo(new DefaultVmConfig(1, 256, Optional.empty(), Optional.empty(), Optional.empty(),
                 "", 2048));
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 4, 1024));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 4, 1024, 1 << 20));
+        assertThat(c.metrics()).isEqualTo(new MetricsConfig(Optional.empty()));
     }
 
     @Test
@@ -78,7 +79,7 @@ class DaemonConfigTest {
 
         assertThat(c.network()).isEqualTo(new NetworkConfig("arcbox0", "172.30.0.0/16", "172.30.0.1", List.of("172.30.0.1")));
         assertThat(c).isEqualTo(new DaemonConfig(d.driver(), d.dataDir(), d.images(), d.firecracker(), d.qemu(),
-                c.network(), d.grpc(), d.defaults(), d.limits()));
+                c.network(), d.grpc(), d.defaults(), d.limits(), d.metrics()));
     }
 
     @Test
@@ -123,7 +124,7 @@ class DaemonConfigTest {
         assertThat(c.defaults().vcpus()).isEqualTo(2);
         assertThat(c.defaults().memoryMib()).isEqualTo(256);
         assertThat(c.defaults().kernel()).contains(Path.of("/srv/images/vmlinux"));
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 8, 1024));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 8, 1024, 1 << 20));
     }
 
     @Test
@@ -244,6 +245,8 @@ class DaemonConfigTest {
             limits.max_sandboxes = 0                   | limits.max_sandboxes: must be 1-65536, got 0
             limits.max_concurrent_boots = 100          | limits.max_concurrent_boots: must be at most limits.max_sandboxes (64), got 100
             limits.memory_headroom_mib = -1            | limits.memory_headroom_mib: must be 0-1073741824, got -1
+            limits.console_log_max_bytes = 100         | limits.console_log_max_bytes: must be 16384-1099511627776, got 100
+            metrics.address = "9464"                   | metrics.address: must be host:port
             firecracker.socket_timeout_secs = 0        | firecracker.socket_timeout_secs: must be 1-3600, got 0
             firecracker.mmds_size_limit = -1           | firecracker.mmds_size_limit: must be 1-2147483647, got -1
             # grpc

@@ -9,8 +9,7 @@ import java.util.List;
 
 /**
  * The QEMU command line for one microVM: {@code -M microvm}, direct kernel boot, virtio-mmio
- * devices, guest RAM in a file, the serial console appended to a file, QMP and the agent on Unix
- * sockets. A pure function of its inputs, pinned by a golden test.
+ * devices, guest RAM in a file, the serial console, QMP and the agent on Unix sockets. A pure function of its inputs, pinned by a golden test.
  *
  * @param plan the VM
  * @param accelerator KVM or TCG (resolved, never AUTO)
@@ -24,6 +23,8 @@ record QemuArgs(
 
     static final String QMP_SOCKET = "qmp.sock";
     static final String AGENT_SOCKET = "agent.sock";
+    /** The serial console: QEMU drops its output while no reader is connected. */
+    static final String CONSOLE_SOCKET = "console.sock";
     static final String PID_FILE = "qemu.pid";
 
     /** Kernel parameters that shorten a microVM boot and keep its console quiet. */
@@ -43,7 +44,8 @@ record QemuArgs(
         a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + plan.machine().memoryMib() + "M,mem-path="
                 + opt(memoryFile) + ",share=" + (sharedMemory ? "on" : "off")));
-        a.addAll(List.of("-chardev", "file,id=console,path=" + opt(plan.consoleLog()) + ",append=on"));
+        a.addAll(List.of("-chardev", "socket,id=console,path=" + opt(plan.runDir().resolve(CONSOLE_SOCKET))
+                + ",server=on,wait=off"));
         a.addAll(List.of("-serial", "chardev:console"));
         a.addAll(List.of("-qmp", "unix:" + opt(plan.runDir().resolve(QMP_SOCKET)) + ",server=on,wait=off"));
         a.addAll(List.of("-pidfile", plan.runDir().resolve(PID_FILE).toString()));

@@ -17,12 +17,14 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +165,19 @@ final class QemuVm implements RunningVm {
         } catch (IOException e) {
             throw new ArcboxException.Unavailable(
                     "vm " + plan.vmId() + ": connecting to agent socket " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<ReadableByteChannel> openConsole() {
+        Path socket = plan.runDir().resolve(QemuArgs.CONSOLE_SOCKET);
+        try {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return Optional.of(channel);
+        } catch (IOException e) {
+            throw new ArcboxException.Unavailable(
+                    "vm " + plan.vmId() + ": connecting to console socket " + socket + ": " + e.getMessage(), e);
         }
     }
 

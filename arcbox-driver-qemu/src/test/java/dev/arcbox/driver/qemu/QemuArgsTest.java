@@ -26,7 +26,7 @@ class QemuArgsTest {
                 "/usr/bin/qemu-system-x86_64 -name arcbox-ab12 -machine microvm,memory-backend=mem -accel tcg -cpu max"
                 + " -m 512M -smp 2 -nodefaults -no-user-config -nographic -no-reboot"
                 + " -object memory-backend-file,id=mem,size=512M,mem-path=/dev/shm/arcbox/ab12.ram,share=on"
-                + " -chardev file,id=console,path=/var/lib/abx/ab12/console.log,append=on -serial chardev:console"
+                + " -chardev socket,id=console,path=/run/abx/ab12/console.sock,server=on,wait=off -serial chardev:console"
                 + " -qmp unix:/run/abx/ab12/qmp.sock,server=on,wait=off -pidfile /run/abx/ab12/qemu.pid"
                 + " -kernel /img/vmlinux -initrd /img/initramfs.cpio"
                 + " -append console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off cryptomgr.notests"
