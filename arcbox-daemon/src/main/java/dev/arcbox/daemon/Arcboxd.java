@@ -1,6 +1,7 @@
 package dev.arcbox.daemon;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.SandboxService;
@@ -100,9 +101,10 @@ public final class Arcboxd {
         createDirectories(config.dataDir());
         Store store = Store.open(config.dataDir());
         GuestImage image = GuestImage.load(config.images().getFirst());
+        SandboxCgroups cgroups = SandboxCgroups.start(config.limits(), config.dataDir());
         QemuDriver driver = new QemuDriver(new QemuConfig(config.qemu().binary(), config.qemu().accel().token(),
-                config.qemu().ramDir(), Duration.ofSeconds(30)));
-        SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC());
+                config.qemu().ramDir(), Duration.ofSeconds(30)), cgroups);
+        SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC(), cgroups);
         sandboxes.recover();
         HealthStatusManager health = new HealthStatusManager();
         List<Server> servers = new ArrayList<>();
@@ -123,6 +125,7 @@ public final class Arcboxd {
                 }
             }
             sandboxes.close();
+            cgroups.close();
             store.close();
         }, "arcboxd-shutdown"));
         LOG.log(System.Logger.Level.INFO, "serving on unix:" + config.grpc().unixSocket() + " driver=" + driver.id()

@@ -227,7 +227,10 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 .setGeneration(v.generation())
                 .setRunningExecutions(v.runningExecutions())
                 .setDriver(v.driver())
-                .setVmmPid(v.vmmPid());
+                .setVmmPid(v.vmmPid())
+                .setCgroup(v.cgroup())
+                .setDiskBytes(v.diskBytes())
+                .setDiskSize(v.diskSize());
         if (v.readyAt() != null) {
             b.setReadyAt(v.readyAt().getEpochSecond());
         }

@@ -7,6 +7,7 @@ import dev.arcbox.api.v1.SystemInfo;
 import dev.arcbox.api.v1.SystemServiceGrpc;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.driver.Capability;
+import dev.arcbox.core.fs.DiskUsage;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.HostMemory;
 import dev.arcbox.core.sandbox.SandboxService;
@@ -53,6 +54,10 @@ final class SystemApi extends SystemServiceGrpc.SystemServiceImplBase {
                     .setDaemonRssKib(rssKib());
             long[] snaps = sandboxes.snapshots().usage();
             b.setSnapshots((int) snaps[0]).setSnapshotBytes(snaps[1]);
+            b.setCgroupMode(sandboxes.cgroups().mode()).setCgroupNote(sandboxes.cgroups().note())
+                    .setSnapshotQuotaBytes(config.limits().snapshotQuotaBytes())
+                    .setDiskBytes(sandboxes.diskBytes())
+                    .setDataDirFreeBytes(DiskUsage.freeBytes(config.dataDir()));
             byState.forEach(b::putSandboxesByState);
             sandboxes.driver().capabilities().stream().map(Enum::name).sorted().forEach(b::addCapabilities);
             out.onNext(b.build());

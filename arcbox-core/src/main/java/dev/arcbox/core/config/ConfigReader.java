@@ -308,11 +308,19 @@ final class ConfigReader {
         Long maxSandboxes = t.integer("max_sandboxes", 1, 65_536);
         Long maxBoots = t.integer("max_concurrent_boots", 1, 1024);
         Long headroom = t.integer("memory_headroom_mib", 0, 1L << 30);
+        Long quota = t.integer("snapshot_quota_bytes", 0, Long.MAX_VALUE);
+        String cgroups = t.string("cgroups");
+        if (cgroups != null && !List.of("auto", "off").contains(cgroups)) {
+            t.violation("cgroups", "must be auto or off, got '" + cgroups + "'");
+        }
+        Long overhead = t.integer("vmm_overhead_mib", 0, 1L << 20);
+        Long vmmLog = t.integer("vmm_log_max_bytes", 4096, 1L << 40);
         if (maxSandboxes != null && maxBoots != null && maxBoots > maxSandboxes) {
             t.violation("max_concurrent_boots", "must be at most limits.max_sandboxes (" + maxSandboxes + "), got " + maxBoots);
         }
         t.finish();
         return before != violations.size() ? null
-                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom);
+                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom, quota, cgroups, overhead,
+                        vmmLog);
     }
 }

@@ -29,6 +29,9 @@ import java.util.Map;
  * @param portForwards its TCP port forwards (mode tap)
  * @param mac the guest MAC of its lease, or null
  * @param gateway the gateway it routes through, or null
+ * @param cgroup the VMM's cgroup, empty when cgroups are not in use
+ * @param diskBytes host bytes allocated by its writable disk
+ * @param diskSize its writable disk's size
  */
 public record SandboxView(
         String id,
@@ -51,7 +54,10 @@ public record SandboxView(
         dev.arcbox.core.network.EgressPolicy egress,
         List<dev.arcbox.core.network.PortForward> portForwards,
         String mac,
-        String gateway) {
+        String gateway,
+        String cgroup,
+        long diskBytes,
+        long diskSize) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {

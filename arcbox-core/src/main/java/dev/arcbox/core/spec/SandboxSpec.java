@@ -50,6 +50,9 @@ import java.util.TreeMap;
  * @param ttl lifetime after which the sandbox is removed, at least 1 s
  * @param network how the sandbox is networked
  * @param idleTimeout idle time after which the sandbox is stopped, at least 1 s
+ * @param egress where the sandbox may connect to (mode tap)
+ * @param portForwards TCP ports forwarded from the host (mode tap)
+ * @param hostLimits the VMM's host-side limits (cgroup), each unset one derived
  */
 public record SandboxSpec(
         String id,
@@ -85,7 +88,8 @@ public record SandboxSpec(
         NetworkMode network,
         Optional<Duration> idleTimeout,
         EgressPolicy egress,
-        List<PortForward> portForwards) {
+        List<PortForward> portForwards,
+        HostLimits hostLimits) {
 
     public SandboxSpec {
         kernel = kernel == null ? Optional.empty() : kernel;
@@ -115,6 +119,7 @@ public record SandboxSpec(
         idleTimeout = idleTimeout == null ? Optional.empty() : idleTimeout;
         egress = egress == null ? EgressPolicy.OPEN : egress;
         portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
+        hostLimits = hostLimits == null ? HostLimits.DERIVED : hostLimits;
     }
 
     /** A builder holding the seed's defaults (everything unset, network {@code tap}). */
@@ -159,6 +164,7 @@ public record SandboxSpec(
         b.idleTimeout = idleTimeout;
         b.egress = egress;
         b.portForwards = portForwards;
+        b.hostLimits = hostLimits;
         return b;
     }
 
@@ -199,6 +205,7 @@ public record SandboxSpec(
         private EgressPolicy egress = EgressPolicy.OPEN;
         private List<PortForward> portForwards = List.of();
         private Optional<Duration> idleTimeout = Optional.empty();
+        private HostLimits hostLimits = HostLimits.DERIVED;
 
         private Builder() {}
 
@@ -367,6 +374,11 @@ public record SandboxSpec(
             return this;
         }
 
+        public Builder hostLimits(HostLimits hostLimits) {
+            this.hostLimits = hostLimits;
+            return this;
+        }
+
         public Builder portForwards(List<PortForward> portForwards) {
             this.portForwards = portForwards;
             return this;
@@ -463,7 +475,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards);
+            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards, hostLimits);
         }
     }
 }
