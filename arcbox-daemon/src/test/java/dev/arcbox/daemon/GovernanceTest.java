@@ -104,7 +104,7 @@ class GovernanceTest {
         assertThat(read(cpu.resolve("cpu.shares"))).isEqualTo("1024");
         assertThat(read(cpu.resolve("cpu.cfs_quota_us"))).isEqualTo("100000");
         assertThat(read(cpu.resolve("cpu.cfs_period_us"))).isEqualTo("100000");
-        assertThat(read(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString((256L + 96) << 20));
+        assertThat(read(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString((256L + 128) << 20));
         assertThat(read(cpu.resolveSibling("daemon").resolve("cgroup.procs"))).isEqualTo(Long.toString(daemon.pid()));
 
         SystemInfo sys = system();

@@ -15,6 +15,9 @@ import java.util.TreeSet;
  * controllers). v1 has no "no internal processes" rule, so groups are made below the daemon's own
  * group {@code D} of each hierarchy it uses (cpu, memory, and blkio when it has weights):
  * <pre>
+ *   D/arcboxd-TAG              (cpu) cpu.shares 1024 x host cpus: v1 weighs a group like one task
+ *                              against the tasks beside it, so without this all sandboxes together
+ *                              would get one task's share of a busy host
  *   D/arcboxd-TAG/daemon       (cpu only) the daemon: cpu.shares 2048, twice a default group
  *   D/arcboxd-TAG/arcbox-UID   one VMM: cpu.shares, cpu.cfs_quota_us/period, memory.limit_in_bytes,
  *                              blkio.weight (or blkio.bfq.weight)
@@ -94,6 +97,7 @@ final class CgroupV1 implements CgroupTree {
     public void protectDaemon(long pid) {
         Path leaf = parents.get(CPU).resolve("daemon");
         fs.mkdirs(leaf);
+        fs.write(parents.get(CPU).resolve("cpu.shares"), Long.toString(1024L * Runtime.getRuntime().availableProcessors()));
         fs.write(leaf.resolve("cpu.shares"), Integer.toString(DAEMON_CPU_SHARES));
         fs.write(leaf.resolve("cgroup.procs"), Long.toString(pid));
     }

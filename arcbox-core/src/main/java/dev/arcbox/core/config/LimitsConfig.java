@@ -16,7 +16,7 @@ package dev.arcbox.core.config;
 public record LimitsConfig(int maxSandboxes, int maxConcurrentBoots, long memoryHeadroomMib,
         long snapshotQuotaBytes, String cgroups, long vmmOverheadMib, long vmmLogMaxBytes) {
 
-    public static final long DEFAULT_VMM_OVERHEAD_MIB = 96;
+    public static final long DEFAULT_VMM_OVERHEAD_MIB = 128;
     public static final long DEFAULT_VMM_LOG_MAX_BYTES = 1L << 20;
 
     /** The admission limits with the built-in defaults for everything else. */

@@ -108,6 +108,8 @@ class CgroupTreeTest {
                 .contains("no io weights");
         assertThat(Files.readString(cpu.resolve(TAG + "/daemon/cgroup.procs"))).isEqualTo("4242");
         assertThat(Files.readString(cpu.resolve(TAG + "/daemon/cpu.shares"))).isEqualTo("2048");
+        assertThat(Files.readString(cpu.resolve(TAG + "/cpu.shares")))
+                .isEqualTo(Long.toString(1024L * Runtime.getRuntime().availableProcessors()));
         CgroupTree tree = setup.tree().orElseThrow();
         tree.create("u1", new CgroupLimits(200, 150, 100, 352L << 20));
         assertThat(Files.readString(cpu.resolve(TAG + "/arcbox-u1/cpu.shares"))).isEqualTo("2048");
