@@ -101,6 +101,7 @@ final class Recovery {
             case STOPPED, FAILED -> {
                 vm.ifPresent(v -> v.stop(Duration.ofSeconds(10)));
                 FileTree.delete(service.planner().dirOf(row.uid()).resolve(VmPlanner.RUN));
+                service.cgroups().remove(row.uid());
             }
         }
     }
