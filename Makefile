@@ -5,7 +5,11 @@ IMAGES ?= /var/lib/arcbox/images
 MVN := ./mvnw -B -q -ntp
 JAVA_ENV = JAVA_HOME="$$(scripts/find-jdk.sh)"
 
-.PHONY: all setup guest agent build test test-agent test-java bench run demo try clean
+.PHONY: all setup guest agent build test test-agent test-java test-install bench run demo try clean install dist
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 all: build
 
@@ -27,8 +31,21 @@ test-agent: setup
 test-java: guest
 	@$(JAVA_ENV) ./mvnw -B -ntp -Darcbox.images=$(IMAGES) verify
 
-## all tests: the agent's hostile-input tests, then every Java test (real microVMs included)
-test: test-agent test-java
+## all tests: the agent's hostile-input tests, every Java test (real microVMs included), then
+## `make install` into a temporary DESTDIR and `make dist`, checked
+test: test-agent test-java test-install
+
+test-install:
+	@$(JAVA_ENV) bash scripts/test-install.sh $(IMAGES)
+
+## install the built jars, launchers, guest images, systemd unit and default config (DESTDIR honoured)
+install: guest build
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" IMAGES="$(IMAGES)" \
+		bash scripts/install.sh
+
+## target/arcbox-<version>-linux-x86_64.tar.gz: launchers, jars, unit, config, README
+dist: build
+	@bash scripts/dist.sh
 
 ## benchmarks (never part of make test): figures printed at the end
 bench: guest build

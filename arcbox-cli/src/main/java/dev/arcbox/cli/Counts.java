@@ -24,6 +24,26 @@ final class Counts {
         return value;
     }
 
+    /** An age: seconds, or a number with a unit s, m, h or d ({@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}). */
+    static final class Age implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String arg) {
+            String a = arg.strip().toLowerCase(java.util.Locale.ROOT);
+            long unit = switch (a.isEmpty() ? ' ' : a.charAt(a.length() - 1)) {
+                case 's' -> 1;
+                case 'm' -> 60;
+                case 'h' -> 3600;
+                case 'd' -> 86_400;
+                default -> 0;
+            };
+            String number = unit == 0 ? a : a.substring(0, a.length() - 1);
+            if (!number.matches("[0-9]{1,9}")) {
+                throw new TypeConversionException("'" + arg + "' is not an age (like 90s, 30m, 24h, 7d or seconds)");
+            }
+            return Long.parseLong(number) * (unit == 0 ? 1 : unit);
+        }
+    }
+
     /** 1 or more: vCPUs, MiB. */
     static final class Positive implements ITypeConverter<Integer> {
         @Override

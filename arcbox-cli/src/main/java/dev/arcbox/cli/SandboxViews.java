@@ -63,6 +63,9 @@ final class SandboxViews {
                 new Output.Field("last exited", output.when(i.getLastExitedAt())),
                 new Output.Field("driver", Output.orNone(i.getDriver())),
                 new Output.Field("vmm pid", i.getVmmPid() == 0 ? Output.NONE : String.valueOf(i.getVmmPid())),
+                new Output.Field("cgroup", Output.orNone(i.getCgroup())),
+                new Output.Field("disk", i.getDiskSize() == 0 ? Output.NONE
+                        : Output.bytes(i.getDiskBytes()) + " of " + Output.bytes(i.getDiskSize()) + " allocated"),
                 new Output.Field("uid", Output.orNone(i.getUid())),
                 new Output.Field("generation", String.valueOf(i.getGeneration())));
     }

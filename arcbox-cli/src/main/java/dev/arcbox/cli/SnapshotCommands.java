@@ -6,14 +6,19 @@ import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.InspectSnapshotRequest;
 import dev.arcbox.api.v1.ListSnapshotsRequest;
 import dev.arcbox.api.v1.ListSnapshotsResponse;
+import dev.arcbox.api.v1.PruneSnapshotsRequest;
+import dev.arcbox.api.v1.PruneSnapshotsResponse;
 import dev.arcbox.api.v1.RestoreRequest;
 import dev.arcbox.api.v1.RestoreResponse;
 import dev.arcbox.api.v1.SnapshotInfo;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code arcbox snapshot ...}: one method per subcommand, each one call to SnapshotService. */
 @Command(name = "snapshot",
@@ -22,6 +27,9 @@ final class SnapshotCommands {
 
     @ParentCommand
     private Arcbox arcbox;
+
+    @Spec
+    private CommandSpec spec;
 
     @Command(name = "create", description = "Snapshot a ready (or paused) sandbox; prints the snapshot's id.")
     int create(
@@ -112,6 +120,34 @@ final class SnapshotCommands {
         return arcbox.withClient(client -> {
             SnapshotInfo info = client.snapshots(Client.UNARY_DEADLINE).inspect(request);
             SnapshotViews.info(arcbox.output(), info, format);
+            return ExitCodes.OK;
+        });
+    }
+
+    @Command(name = "prune", description = {
+            "Remove the snapshots older than an age and/or carrying labels; prints what it removed.",
+            "Snapshots still used by running sandboxes are skipped. Without a filter, --all is needed."})
+    int prune(
+            @Option(names = "--older-than", paramLabel = "AGE", converter = Counts.Age.class,
+                    description = "only those older than this (90s, 30m, 24h, 7d)") Long olderThan,
+            @Option(names = {"-l", "--label"}, paramLabel = "K=V", converter = KeyValue.Converter.class,
+                    description = "only those with this label (all must match); repeatable") List<KeyValue> labels,
+            @Option(names = "--dry-run", description = "print what would be removed, remove nothing") boolean dryRun,
+            @Option(names = "--all", description = "with no other filter: every snapshot not in use") boolean all) {
+        if (olderThan == null && (labels == null || labels.isEmpty()) && !all) {
+            throw new ParameterException(spec.commandLine(), "give --older-than, --label or --all");
+        }
+        PruneSnapshotsRequest request = PruneSnapshotsRequest.newBuilder()
+                .setOlderThanSeconds(olderThan == null ? 0 : olderThan)
+                .putAllLabels(KeyValue.toMap(labels))
+                .setDryRun(dryRun)
+                .build();
+        return arcbox.withClient(client -> {
+            PruneSnapshotsResponse pruned = client.snapshots(Client.WAIT_DEADLINE).prune(request);
+            Output output = arcbox.output();
+            pruned.getDeletedList().forEach(id -> output.line((dryRun ? "would remove " : "removed ") + id));
+            pruned.getSkippedList().forEach(id -> output.line("skipped " + id + " (in use)"));
+            output.line((dryRun ? "would free " : "freed ") + Output.bytes(pruned.getFreedBytes()));
             return ExitCodes.OK;
         });
     }

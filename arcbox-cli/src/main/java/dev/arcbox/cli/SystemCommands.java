@@ -39,6 +39,12 @@ final class SystemCommands {
                 new Output.Field("sandboxes", i.getSandboxes() + " of at most " + i.getMaxSandboxes()),
                 new Output.Field("by state", Output.pairs(i.getSandboxesByStateMap())),
                 new Output.Field("snapshots", i.getSnapshots() + " (" + Output.bytes(i.getSnapshotBytes()) + ")"),
+                new Output.Field("snapshot quota", i.getSnapshotQuotaBytes() == 0 ? Output.NONE
+                        : Output.bytes(i.getSnapshotQuotaBytes())),
+                new Output.Field("disks", Output.bytes(i.getDiskBytes()) + " allocated"),
+                new Output.Field("data dir free", Output.bytes(i.getDataDirFreeBytes())),
+                new Output.Field("cgroups", Output.orNone(i.getCgroupMode())
+                        + (i.getCgroupNote().isEmpty() ? "" : " (" + i.getCgroupNote() + ")")),
                 new Output.Field("host memory", i.getHostMemoryMib() + " MiB (" + i.getHostMemoryAvailableMib()
                         + " MiB available)"),
                 new Output.Field("kernel", Output.orNone(i.getKernel())),

@@ -77,6 +77,8 @@ final class FakeDaemon implements AutoCloseable {
     volatile SandboxInfo info = SandboxInfo.getDefaultInstance();
     volatile SystemInfo systemInfo = SystemInfo.getDefaultInstance();
     volatile CheckpointResponse checkpointResponse = CheckpointResponse.getDefaultInstance();
+    volatile dev.arcbox.api.v1.PruneSnapshotsResponse pruneResponse =
+            dev.arcbox.api.v1.PruneSnapshotsResponse.getDefaultInstance();
     volatile RestoreResponse restoreResponse = RestoreResponse.getDefaultInstance();
     volatile ListSnapshotsResponse snapshotList = ListSnapshotsResponse.getDefaultInstance();
     volatile SnapshotInfo snapshotInfo = SnapshotInfo.getDefaultInstance();
@@ -244,6 +246,12 @@ final class FakeDaemon implements AutoCloseable {
         @Override
         public void delete(DeleteSnapshotRequest request, StreamObserver<Empty> response) {
             reply(request, response, Empty.getDefaultInstance());
+        }
+
+        @Override
+        public void prune(dev.arcbox.api.v1.PruneSnapshotsRequest request,
+                StreamObserver<dev.arcbox.api.v1.PruneSnapshotsResponse> response) {
+            reply(request, response, pruneResponse);
         }
     }
 

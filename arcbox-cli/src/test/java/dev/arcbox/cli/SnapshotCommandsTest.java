@@ -329,4 +329,40 @@ class SnapshotCommandsTest {
         }
         assertThat(daemon.requests).isEmpty();
     }
+
+    @Test
+    void prune_mapsAgeLabelsAndDryRun_andPrintsWhatWentAndWhatStayed() {
+        daemon.pruneResponse = dev.arcbox.api.v1.PruneSnapshotsResponse.newBuilder().addDeleted("snap-1")
+                .addSkipped("snap-2").setFreedBytes(3 << 20).build();
+
+        Cli.Result r = cli.run("snapshot", "prune", "--older-than", "24h", "-l", "env=ci", "--dry-run");
+
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("would remove snap-1\nskipped snap-2 (in use)\nwould free 3.0 MiB\n");
+        assertThat(daemon.requests).containsExactly(dev.arcbox.api.v1.PruneSnapshotsRequest.newBuilder()
+                .setOlderThanSeconds(86_400).putLabels("env", "ci").setDryRun(true).build());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"90s:90", "30m:1800", "7d:604800", "45:45"})
+    void prune_agesWithUnits(String ageAndSeconds) {
+        String[] p = ageAndSeconds.split(":");
+        Cli.Result r = cli.run("snapshot", "prune", "--older-than", p[0]);
+        assertThat(r.exit()).isZero();
+        assertThat(daemon.requests).containsExactly(dev.arcbox.api.v1.PruneSnapshotsRequest.newBuilder()
+                .setOlderThanSeconds(Long.parseLong(p[1])).build());
+    }
+
+    @Test
+    void prune_withoutAFilter_isAUsageError_andSendsNothing() {
+        Cli.Result r = cli.run("snapshot", "prune");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--older-than, --label or --all");
+        assertThat(daemon.requests).isEmpty();
+
+        Cli.Result bad = cli.run("snapshot", "prune", "--older-than", "2w");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(daemon.requests).isEmpty();
+    }
 }

@@ -28,6 +28,8 @@ class SystemCommandsTest {
                 .setHostMemoryMib(24000).setHostMemoryAvailableMib(20000).setDataDir("/var/lib/arcbox")
                 .setStartedAt(Cli.NOW.getEpochSecond() - 7200).setDaemonRssKib(90000)
                 .setSnapshots(4).setSnapshotBytes(12_900_000)
+                .setSnapshotQuotaBytes(1L << 30).setDiskBytes(3L << 20).setDataDirFreeBytes(5L << 30)
+                .setCgroupMode("v1").setCgroupNote("cgroup v1: hybrid host")
                 .build();
     }
 
@@ -43,19 +45,23 @@ class SystemCommandsTest {
         assertThat(r.exit()).isZero();
         assertThat(daemon.requests).containsExactly(InfoRequest.getDefaultInstance());
         assertThat(r.out()).isEqualTo("""
-                version:      0.1.0
-                driver:       qemu
-                accelerator:  kvm
-                capabilities: snapshots,hardware-acceleration
-                sandboxes:    3 of at most 50
-                by state:     running=2,stopped=1
-                snapshots:    4 (12.3 MiB)
-                host memory:  24000 MiB (20000 MiB available)
-                kernel:       -
-                rootfs:       -
-                data dir:     /var/lib/arcbox
-                started:      2026-11-27T10:00:00Z (2h ago)
-                daemon rss:   90000 KiB
+                version:        0.1.0
+                driver:         qemu
+                accelerator:    kvm
+                capabilities:   snapshots,hardware-acceleration
+                sandboxes:      3 of at most 50
+                by state:       running=2,stopped=1
+                snapshots:      4 (12.3 MiB)
+                snapshot quota: 1.0 GiB
+                disks:          3.0 MiB allocated
+                data dir free:  5.0 GiB
+                cgroups:        v1 (cgroup v1: hybrid host)
+                host memory:    24000 MiB (20000 MiB available)
+                kernel:         -
+                rootfs:         -
+                data dir:       /var/lib/arcbox
+                started:        2026-11-27T10:00:00Z (2h ago)
+                daemon rss:     90000 KiB
                 """);
     }
 
@@ -76,7 +82,7 @@ class SystemCommandsTest {
 
         Cli.Result r = cli.run("system", "info");
 
-        assertThat(r.out().lines()).contains("snapshots:    0 (0 B)");
+        assertThat(r.out().lines()).contains("snapshots:      0 (0 B)", "snapshot quota: -", "cgroups:        -");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.arcbox.daemon;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.SandboxService;
@@ -118,8 +119,9 @@ public final class Arcboxd {
         createDirectories(config.dataDir());
         Store store = Store.open(config.dataDir());
         GuestImage image = GuestImage.load(config.images().getFirst());
-        VmDriver driver = Drivers.choose(config);
-        SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC());
+        SandboxCgroups cgroups = SandboxCgroups.start(config.limits(), config.dataDir());
+        VmDriver driver = Drivers.choose(config, cgroups);
+        SandboxService sandboxes = new SandboxService(config, store, driver, image, Clock.systemUTC(), cgroups);
         sandboxes.recover();
         MetricsEndpoint metrics = new MetricsEndpoint(config, sandboxes);
         config.metrics().address().ifPresent(metrics::serve);
@@ -144,6 +146,7 @@ public final class Arcboxd {
             }
             sandboxes.close();
             metrics.close();
+            cgroups.close();
             store.close();
         }, "arcboxd-shutdown"));
         LOG.log(System.Logger.Level.INFO, "serving on unix:" + config.grpc().unixSocket() + " driver=" + driver.id()

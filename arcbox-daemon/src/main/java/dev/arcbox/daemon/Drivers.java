@@ -1,6 +1,7 @@
 package dev.arcbox.daemon;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.driver.VmDriver;
 import dev.arcbox.driver.firecracker.FcDriver;
@@ -26,23 +27,23 @@ final class Drivers {
     private Drivers() {}
 
     /** The driver the daemon runs. */
-    static VmDriver choose(DaemonConfig config) {
+    static VmDriver choose(DaemonConfig config, SandboxCgroups cgroups) {
         Optional<String> fcProblem = FcHost.unavailable(config.firecracker());
         return switch (config.driver()) {
-            case QEMU -> qemu(config);
+            case QEMU -> qemu(config, cgroups);
             case FIRECRACKER -> {
                 fcProblem.ifPresent(why -> {
                     throw new ArcboxException.FailedPrecondition("driver = \"firecracker\" but it cannot run: " + why);
                 });
                 yield new FcDriver(config.firecracker());
             }
-            case AUTO -> fcProblem.isEmpty() ? new FcDriver(config.firecracker()) : qemu(config);
+            case AUTO -> fcProblem.isEmpty() ? new FcDriver(config.firecracker()) : qemu(config, cgroups);
         };
     }
 
-    private static QemuDriver qemu(DaemonConfig config) {
+    private static QemuDriver qemu(DaemonConfig config, SandboxCgroups cgroups) {
         return new QemuDriver(new QemuConfig(config.qemu().binary(), config.qemu().accel().token(),
-                config.qemu().ramDir(), Duration.ofSeconds(30)));
+                config.qemu().ramDir(), Duration.ofSeconds(30)), cgroups);
     }
 
     /** Each driver id → {@code available} (with QEMU's accelerator) or why it cannot run. */

@@ -13,6 +13,7 @@ import dev.arcbox.core.spec.BalloonSpec;
 import dev.arcbox.core.spec.CacheType;
 import dev.arcbox.core.spec.CpuTemplate;
 import dev.arcbox.core.spec.DriveSpec;
+import dev.arcbox.core.spec.HostLimits;
 import dev.arcbox.core.spec.HugePages;
 import dev.arcbox.core.spec.IdleAction;
 import dev.arcbox.core.spec.IoEngine;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
@@ -54,6 +56,21 @@ final class ProtoSpecs {
             throw new ArcboxException.InvalidArgument("invalid sandbox spec: " + String.join("; ", p.violations));
         }
         return spec;
+    }
+
+    /** ResourceLimits 20-23: each given one is kept (and validated with the spec), the rest derived. */
+    private static HostLimits hostLimits(dev.arcbox.api.v1.ResourceLimits l) {
+        return new HostLimits(
+                l.hasCpuWeight() ? OptionalInt.of(clampToInt(l.getCpuWeight())) : OptionalInt.empty(),
+                l.hasCpuMaxPercent() ? OptionalInt.of(clampToInt(l.getCpuMaxPercent())) : OptionalInt.empty(),
+                l.hasIoWeight() ? OptionalInt.of(clampToInt(l.getIoWeight())) : OptionalInt.empty(),
+                l.hasMemoryMaxMib() && l.getMemoryMaxMib() >= 0 ? OptionalLong.of(l.getMemoryMaxMib())
+                        : l.hasMemoryMaxMib() ? OptionalLong.of(Long.MAX_VALUE) : OptionalLong.empty());
+    }
+
+    /** An unsigned proto uint32 as an int; values past int range become MAX_VALUE (refused by validation). */
+    private static int clampToInt(int unsigned) {
+        return unsigned < 0 ? Integer.MAX_VALUE : unsigned;
     }
 
     private SandboxSpec convert(CreateSandboxRequest r) {
@@ -81,7 +98,8 @@ final class ProtoSpecs {
                 .smt(r.getSmt())
                 .trackDirtyPages(r.getTrackDirtyPages())
                 .rootReadonly(r.getRootReadonly())
-                .entropyDevice(r.getEntropyDevice());
+                .entropyDevice(r.getEntropyDevice())
+                .hostLimits(hostLimits(r.getLimits()));
         if (r.getTtlSeconds() > 0) {
             b.ttl(Duration.ofSeconds(r.getTtlSeconds()));
         }

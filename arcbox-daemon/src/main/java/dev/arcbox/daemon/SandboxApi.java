@@ -249,7 +249,10 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 .setDriver(v.driver())
                 .setVmmPid(v.vmmPid())
                 .setConsoleLogBytes(v.consoleLogBytes())
-                .setIdleAction(v.idleAction().token());
+                .setIdleAction(v.idleAction().token())
+                .setCgroup(v.cgroup())
+                .setDiskBytes(v.diskBytes())
+                .setDiskSize(v.diskSize());
         if (v.idleTimeout() != null) {
             b.setIdleTimeoutSeconds((int) Math.min(Integer.MAX_VALUE, v.idleTimeout().toSeconds()));
         }

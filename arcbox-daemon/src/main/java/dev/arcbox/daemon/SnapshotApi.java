@@ -7,12 +7,15 @@ import dev.arcbox.api.v1.Empty;
 import dev.arcbox.api.v1.InspectSnapshotRequest;
 import dev.arcbox.api.v1.ListSnapshotsRequest;
 import dev.arcbox.api.v1.ListSnapshotsResponse;
+import dev.arcbox.api.v1.PruneSnapshotsRequest;
+import dev.arcbox.api.v1.PruneSnapshotsResponse;
 import dev.arcbox.api.v1.RestoreRequest;
 import dev.arcbox.api.v1.RestoreResponse;
 import dev.arcbox.api.v1.SnapshotInfo;
 import dev.arcbox.api.v1.SnapshotServiceGrpc;
 import dev.arcbox.api.v1.SnapshotSummary;
 import dev.arcbox.core.sandbox.SandboxView;
+import dev.arcbox.core.sandbox.SnapshotPrune;
 import dev.arcbox.core.sandbox.SnapshotView;
 import dev.arcbox.core.sandbox.Snapshots;
 import io.grpc.stub.StreamObserver;
@@ -54,6 +57,20 @@ final class SnapshotApi extends SnapshotServiceGrpc.SnapshotServiceImplBase {
                     .setTookMillis((System.nanoTime() - t0) / 1_000_000);
             views.forEach(v -> b.addIds(v.id()));
             return b.build();
+        });
+    }
+
+    @Override
+    public void prune(PruneSnapshotsRequest request, StreamObserver<PruneSnapshotsResponse> out) {
+        Calls.unary(out, () -> {
+            if (request.getOlderThanSeconds() > Integer.MAX_VALUE) {
+                throw new dev.arcbox.core.ArcboxException.InvalidArgument("older_than_seconds: at most "
+                        + Integer.MAX_VALUE + ", got " + Long.toUnsignedString(request.getOlderThanSeconds()));
+            }
+            SnapshotPrune p = snapshots.prune(Duration.ofSeconds(request.getOlderThanSeconds()), request.getLabelsMap(),
+                    request.getDryRun());
+            return PruneSnapshotsResponse.newBuilder().addAllDeleted(p.deleted()).addAllSkipped(p.skipped())
+                    .setFreedBytes(p.freedBytes()).build();
         });
     }
 

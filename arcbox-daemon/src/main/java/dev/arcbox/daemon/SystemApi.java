@@ -7,6 +7,7 @@ import dev.arcbox.api.v1.SystemInfo;
 import dev.arcbox.api.v1.SystemServiceGrpc;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.driver.Capability;
+import dev.arcbox.core.fs.DiskUsage;
 import dev.arcbox.core.image.GuestImage;
 import dev.arcbox.core.sandbox.HostMemory;
 import dev.arcbox.core.sandbox.SandboxService;
@@ -55,6 +56,10 @@ final class SystemApi extends SystemServiceGrpc.SystemServiceImplBase {
             b.setSnapshots((int) snaps[0]).setSnapshotBytes(snaps[1]);
             b.setConsoleLogBytes(sandboxes.consoleLogBytes());
             b.setMetricsAddress(config.metrics().address().orElse(""));
+            b.setCgroupMode(sandboxes.cgroups().mode()).setCgroupNote(sandboxes.cgroups().note())
+                    .setSnapshotQuotaBytes(config.limits().snapshotQuotaBytes())
+                    .setDiskBytes(sandboxes.diskBytes())
+                    .setDataDirFreeBytes(DiskUsage.freeBytes(config.dataDir()));
             byState.forEach(b::putSandboxesByState);
             b.putAllDrivers(Drivers.status(config));
             sandboxes.driver().capabilities().stream().map(Enum::name).sorted().forEach(b::addCapabilities);

@@ -37,6 +37,7 @@ final class DaemonProcess implements AutoCloseable {
     private Process process;
     private ManagedChannel channel;
     private final List<String> jvmArgs = new ArrayList<>();
+    private boolean hostMounts;
 
     DaemonProcess(String name, String netns, String extraToml) throws IOException {
         this(name, netns, extraToml, TestRun.ramDir());
@@ -73,6 +74,16 @@ final class DaemonProcess implements AutoCloseable {
     /** Adds a JVM option (e.g. a -D) for the next start. */
     DaemonProcess jvmArg(String arg) {
         jvmArgs.add(arg);
+        return this;
+    }
+
+    /**
+     * Enters the namespace with {@code nsenter --net} instead of {@code ip netns exec}, which
+     * remounts /sys for the namespace and so hides the host's cgroup file systems: for tests of
+     * cgroups (with sandboxes in mode none only: /sys/class/net then shows the host's devices).
+     */
+    DaemonProcess hostMounts() {
+        hostMounts = true;
         return this;
     }
 
@@ -146,8 +157,9 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     private Process spawn() throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", netns,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(hostMounts ? List.of("nsenter", "--net=/run/netns/" + netns, "--")
+                : List.of("ip", "netns", "exec", netns));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
         command.addAll(jvmArgs);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.arcbox.daemon.Arcboxd",

@@ -157,41 +157,44 @@ class NetworkTest {
             small = new DaemonProcess("pool-" + TestRun.id(), ns,
                     "[network]\nbridge = \"arcbox9\"\ncidr = \"172.31.9.0/29\"\ngateway = \"172.31.9.1\"\n"
                             + "dns = [\"172.31.9.1\"]\n").start();
-            var api = small.sandboxes();
-            var snapshots = SnapshotServiceGrpc.newBlockingStub(small.channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
-            api.create(CreateSandboxRequest.newBuilder().setId("base").setWait(true)
+            // a stub's deadline is absolute: one stub per call, or 50 cycles on a loaded host outlive it
+            DaemonProcess pool = small;
+            java.util.function.Supplier<dev.arcbox.api.v1.SandboxServiceGrpc.SandboxServiceBlockingStub> api = pool::sandboxes;
+            java.util.function.Supplier<SnapshotServiceGrpc.SnapshotServiceBlockingStub> snapshots =
+                    () -> SnapshotServiceGrpc.newBlockingStub(pool.channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+            api.get().create(CreateSandboxRequest.newBuilder().setId("base").setWait(true)
                     .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
-            String snap = snapshots.checkpoint(CheckpointRequest.newBuilder().setSandboxId("base").build()).getSnapshotId();
+            String snap = snapshots.get().checkpoint(CheckpointRequest.newBuilder().setSandboxId("base").build()).getSnapshotId();
             int cycles = 0;
             for (int i = 0; i < 20; i++, cycles++) {
                 // removed while it starts
-                api.create(CreateSandboxRequest.newBuilder().setId("early-" + i).setWait(false)
+                api.get().create(CreateSandboxRequest.newBuilder().setId("early-" + i).setWait(false)
                         .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build());
-                api.remove(RemoveSandboxRequest.newBuilder().setId("early-" + i).setForce(true).build());
+                api.get().remove(RemoveSandboxRequest.newBuilder().setId("early-" + i).setForce(true).build());
             }
             for (int i = 0; i < 30; i++, cycles++) {
-                RestoreResponse r = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
+                RestoreResponse r = snapshots.get().restore(RestoreRequest.newBuilder().setSnapshotId(snap)
                         .setId("cycle-" + i).setCount(2).build());
                 for (String id : r.getIdsList()) {
-                    api.remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
+                    api.get().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
                 }
             }
             assertThat(cycles).isEqualTo(50);
             org.awaitility.Awaitility.await("TAPs of removed sandboxes gone").atMost(java.time.Duration.ofSeconds(60))
                     .until(() -> tapsIn(ns).size() == 1);
             // every address came back: the four free ones can be leased again, a fifth more cannot
-            RestoreResponse four = snapshots.restore(RestoreRequest.newBuilder().setSnapshotId(snap)
+            RestoreResponse four = snapshots.get().restore(RestoreRequest.newBuilder().setSnapshotId(snap)
                     .setId("full").setCount(4).build());
             assertThat(four.getIdsList()).hasSize(4);
             var exhausted = org.assertj.core.api.Assertions.catchThrowableOfType(io.grpc.StatusRuntimeException.class,
-                    () -> api.create(CreateSandboxRequest.newBuilder().setId("one-too-many").setNoStart(true)
+                    () -> api.get().create(CreateSandboxRequest.newBuilder().setId("one-too-many").setNoStart(true)
                             .setNetwork(NetworkSpec.newBuilder().setMode("tap")).build()));
             assertThat(exhausted.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.RESOURCE_EXHAUSTED);
-            assertThat(api.list(ListSandboxesRequest.getDefaultInstance()).getSandboxesCount()).isEqualTo(5);
-            for (var s : api.list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                api.remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+            assertThat(api.get().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesCount()).isEqualTo(5);
+            for (var s : api.get().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                api.get().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
             }
-            snapshots.delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
+            snapshots.get().delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(snap).build());
             assertThat(tapsIn(ns)).isEmpty();
             assertThat(nftRuleset(ns)).as("no rule names a removed TAP").doesNotContainPattern("abx[a-z0-9]{8}");
         } finally {

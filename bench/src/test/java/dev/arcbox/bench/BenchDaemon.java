@@ -35,6 +35,7 @@ final class BenchDaemon implements AutoCloseable {
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     private Process process;
     private ManagedChannel channel;
+    private boolean hostMounts;
 
     /** Writes the config; {@code limits} is the body of its {@code [limits]} table. */
     BenchDaemon(Path dataDir, String netns, Path ramDir, String limits) throws IOException {
@@ -56,10 +57,20 @@ final class BenchDaemon implements AutoCloseable {
                 """.formatted(dataDir, images, socket, ramDir, limits));
     }
 
+    /**
+     * Enters the namespace with {@code nsenter --net} (keeps the host's /sys and so its cgroup
+     * file systems, which {@code ip netns exec} remounts away); for sandboxes in mode none.
+     */
+    BenchDaemon hostMounts() {
+        hostMounts = true;
+        return this;
+    }
+
     /** Starts arcboxd; returns once it answers Health (at most 60 s). */
     BenchDaemon start() throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("ip", "netns", "exec", netns,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new java.util.ArrayList<>(hostMounts
+                ? List.of("nsenter", "--net=/run/netns/" + netns, "--") : List.of("ip", "netns", "exec", netns));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.arcbox.daemon.Arcboxd",
                 "--config", config.toString()));
@@ -75,7 +86,7 @@ final class BenchDaemon implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        // `ip netns exec` execs the command: the pid started is the daemon's JVM
+        // `ip netns exec` and `nsenter` exec the command: the pid started is the daemon's JVM
         String cmdline = Files.readString(Path.of("/proc/" + process.pid() + "/cmdline")).replace('\0', ' ');
         if (!cmdline.contains("dev.arcbox.daemon.Arcboxd")) {
             throw new IllegalStateException("pid " + process.pid() + " is not arcboxd: " + cmdline);

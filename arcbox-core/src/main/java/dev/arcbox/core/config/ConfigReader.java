@@ -310,12 +310,20 @@ final class ConfigReader {
         Long maxBoots = t.integer("max_concurrent_boots", 1, 1024);
         Long headroom = t.integer("memory_headroom_mib", 0, 1L << 30);
         Long consoleLog = t.integer("console_log_max_bytes", 16_384, 1L << 40);
+        Long quota = t.integer("snapshot_quota_bytes", 0, Long.MAX_VALUE);
+        String cgroups = t.string("cgroups");
+        if (cgroups != null && !List.of("auto", "off").contains(cgroups)) {
+            t.violation("cgroups", "must be auto or off, got '" + cgroups + "'");
+        }
+        Long overhead = t.integer("vmm_overhead_mib", 0, 1L << 20);
+        Long vmmLog = t.integer("vmm_log_max_bytes", 4096, 1L << 40);
         if (maxSandboxes != null && maxBoots != null && maxBoots > maxSandboxes) {
             t.violation("max_concurrent_boots", "must be at most limits.max_sandboxes (" + maxSandboxes + "), got " + maxBoots);
         }
         t.finish();
         return before != violations.size() ? null
-                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom, consoleLog);
+                : new LimitsConfig(maxSandboxes.intValue(), maxBoots.intValue(), headroom, consoleLog, quota, cgroups,
+                        overhead, vmmLog);
     }
 
     private MetricsConfig metrics(TomlTable t) {

@@ -162,6 +162,7 @@ final class Recovery {
             case STOPPED, FAILED -> {
                 vm.ifPresent(v -> v.stop(Duration.ofSeconds(10)));
                 service.driver().discard(row.uid(), service.planner().dirOf(row.uid()).resolve(VmPlanner.RUN));
+                service.cgroups().remove(row.uid());
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.arcbox.core.sandbox;
 import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.AgentClient;
 import dev.arcbox.core.agent.ExecRequest;
+import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.console.ConsoleDrain;
@@ -72,8 +73,16 @@ public final class SandboxService implements AutoCloseable {
     private final Telemetry telemetry = new Telemetry();
     private final Map<String, ConsoleLog> consoles = new ConcurrentHashMap<>();
     private final Idleness idleness = new Idleness(this);
+    private final SandboxCgroups cgroups;
 
     public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock) {
+        this(config, store, driver, image, clock, SandboxCgroups.none());
+    }
+
+    /** A service whose VMMs run in the cgroups of {@code cgroups} (the driver must place them with it). */
+    public SandboxService(DaemonConfig config, Store store, VmDriver driver, GuestImage image, Clock clock,
+            SandboxCgroups cgroups) {
+        this.cgroups = cgroups;
         this.config = config;
         this.store = store;
         this.driver = driver;
@@ -101,11 +110,34 @@ public final class SandboxService implements AutoCloseable {
 
     /** Re-attaches to the VMs recorded as running and starts the TTL timer. Call once at startup. */
     public void recover() {
+        sweepCgroups();
         new Recovery(this).run();
         snapshots.recover();
         rebuildNetwork();
         timers.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
         timers.scheduleWithFixedDelay(idleness::sweep, 1, 1, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(this::capVmmLogs, 2, 2, TimeUnit.SECONDS);
+    }
+
+    public SandboxCgroups cgroups() {
+        return cgroups;
+    }
+
+    /** Orphan cgroups go before any VM is adopted or booted (see {@link SandboxCgroups#sweep}). */
+    private void sweepCgroups() {
+        Set<String> known = new java.util.HashSet<>();
+        Set<String> withVm = new java.util.HashSet<>();
+        for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+            known.add(row.uid());
+            if (row.vm() != null) {
+                withVm.add(row.uid());
+            }
+        }
+        cgroups.sweep(known, withVm);
+    }
+
+    private void capVmmLogs() {
+        live.keySet().forEach(uid -> VmmLogs.cap(planner.dirOf(uid).resolve(VmPlanner.RUN), config.limits().vmmLogMaxBytes()));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -345,6 +377,7 @@ public final class SandboxService implements AutoCloseable {
         }
         // with no live handle a VMM may still run unrecorded (spawned before a crash): the driver ends it
         driver.discard(uid, planner.dirOf(uid).resolve(VmPlanner.RUN));
+        cgroups.remove(uid);
         network.unplug(uid);
     }
 
@@ -353,12 +386,29 @@ public final class SandboxService implements AutoCloseable {
      * the agent's acknowledgement of a new identity) and admitted to the firewall first.
      */
     VmPlan plan(String uid, SandboxSpec spec, boolean upNow) {
+        placeInCgroup(uid, spec);
         if (spec.network() != NetworkMode.TAP) {
             return planner.plan(uid, spec);
         }
         var lease = leaseFor(uid);
         network.plug(uid, lease, upNow, spec.egress(), spec.portForwards());
         return planner.plan(uid, spec, List.of(network.nic(uid, lease)), network.bootArgs(lease));
+    }
+
+    /** The VMM's cgroup: recorded in the sandbox's row, then made with the spec's limits. */
+    private void placeInCgroup(String uid, SandboxSpec spec) {
+        List<Path> dirs = cgroups.dirsOf(uid);
+        if (dirs.isEmpty()) {
+            return;
+        }
+        mutate(uid, r -> {
+            OwnedResources owned = r.resources();
+            for (Path d : dirs) {
+                owned = owned.withDir(d);
+            }
+            return r.withResources(owned);
+        });
+        cgroups.prepare(uid, spec);
     }
 
     /** The sandbox's address lease, recorded in its row (with its TAP's name) before the TAP exists. */
@@ -622,6 +672,15 @@ public final class SandboxService implements AutoCloseable {
         return store.listSandboxes(new SandboxFilter(names, labels)).stream().map(this::view).toList();
     }
 
+    /** Host bytes allocated by all sandboxes' writable disks, for system info. */
+    public long diskBytes() {
+        long total = 0;
+        for (SandboxRow row : store.listSandboxes(SandboxFilter.ALL)) {
+            total += dev.arcbox.core.fs.DiskUsage.allocatedBytes(planner.dirOf(row.uid()).resolve(VmPlanner.DISK));
+        }
+        return total;
+    }
+
     /** Sandboxes by state, for system info. */
     public Map<String, Integer> countByState() {
         Map<String, Integer> counts = new java.util.TreeMap<>();
@@ -659,7 +718,10 @@ public final class SandboxService implements AutoCloseable {
                 row.resources().ip() == null ? null : store.leaseOf(row.uid()).map(lease -> lease.mac()).orElse(null),
                 row.resources().ip() == null ? null : config.network().gateway(),
                 ConsoleLog.bytesOnDisk(planner.dirOf(row.uid()).resolve(VmPlanner.CONSOLE)),
-                spec.idleTimeout().orElse(null), spec.idleAction(), l == null ? null : l.activeAt());
+                spec.idleTimeout().orElse(null), spec.idleAction(), l == null ? null : l.activeAt(),
+                l == null ? "" : cgroups.pathOf(row.uid()),
+                dev.arcbox.core.fs.DiskUsage.allocatedBytes(planner.dirOf(row.uid()).resolve(VmPlanner.DISK)),
+                planner.diskBytes(spec));
     }
 
     private SandboxRow find(String id) {
@@ -740,6 +802,7 @@ public final class SandboxService implements AutoCloseable {
         } catch (ArcboxException e) {
             LOG.log(System.Logger.Level.WARNING, "sandbox " + uid + ": discarding its vm after failure: " + e.getMessage());
         }
+        cgroups.remove(uid);
         try {
             network.unplug(uid);
         } catch (ArcboxException e) {

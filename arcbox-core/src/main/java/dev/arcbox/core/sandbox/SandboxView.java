@@ -34,6 +34,9 @@ import java.util.Map;
  * @param idleAction what its idle policy does
  * @param lastActivityAt its last guest call, execution end or readiness (since this daemon got its
  *     VM), or null when it has no VM
+ * @param cgroup the VMM's cgroup, empty when cgroups are not in use
+ * @param diskBytes host bytes allocated by its writable disk
+ * @param diskSize its writable disk's size
  */
 public record SandboxView(
         String id,
@@ -60,7 +63,10 @@ public record SandboxView(
         long consoleLogBytes,
         Duration idleTimeout,
         dev.arcbox.core.spec.IdleAction idleAction,
-        Instant lastActivityAt) {
+        Instant lastActivityAt,
+        String cgroup,
+        long diskBytes,
+        long diskSize) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {

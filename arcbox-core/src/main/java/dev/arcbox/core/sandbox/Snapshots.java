@@ -82,6 +82,8 @@ public final class Snapshots {
             throw new ArcboxException.FailedPrecondition("sandbox '" + sandboxId + "' has no running vm");
         }
         l.lastActivity = sandboxes.clock().instant();
+        SnapshotQuota.check(sandboxes.config().limits().snapshotQuotaBytes(), usage()[1],
+                SnapshotQuota.bound(SpecJson.read(row.specJson()), sandboxes.planner().dirOf(row.uid())), sandboxId);
         String id = "snap-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
         String shown = name == null || name.isBlank() ? id : name;
         Path staging = dir().resolve(".staging-" + id);
@@ -377,6 +379,36 @@ public final class Snapshots {
         }
         sandboxes.store().deleteSnapshot(row.id());
         FileTree.delete(dir().resolve(row.id()));
+    }
+
+    /**
+     * Deletes the published snapshots older than {@code olderThan} (zero: any age) carrying all of
+     * {@code labels}, except those live sandboxes still map; a dry run deletes nothing.
+     */
+    public SnapshotPrune prune(Duration olderThan, Map<String, String> labels, boolean dryRun) {
+        if (olderThan.isNegative()) {
+            throw new ArcboxException.InvalidArgument("older_than_seconds: must not be negative");
+        }
+        Instant now = sandboxes.clock().instant();
+        List<String> deleted = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        long freed = 0;
+        for (SnapshotRow row : sandboxes.store().listSnapshots(SnapshotFilter.inState(SnapshotState.PUBLISHED))) {
+            if (!SnapshotPrune.matches(row.createdAt(), row.labels(), now, olderThan, labels)) {
+                continue;
+            }
+            if (!usedBy(row.id()).isEmpty()) {
+                skipped.add(row.id());
+                continue;
+            }
+            if (!dryRun) {
+                sandboxes.store().deleteSnapshot(row.id());
+                FileTree.delete(dir().resolve(row.id()));
+            }
+            deleted.add(row.id());
+            freed += row.sizeBytes();
+        }
+        return new SnapshotPrune(deleted, skipped, freed);
     }
 
     /** Number of published snapshots and the host bytes they take. */

@@ -53,6 +53,7 @@ import java.util.TreeMap;
  * @param egress where the sandbox may connect to (mode tap)
  * @param portForwards TCP ports of the host forwarded to it (mode tap)
  * @param idleAction what happens once it was idle for {@code idleTimeout}: pause (default) or stop
+ * @param hostLimits the VMM's host-side limits (cgroup), each unset one derived
  */
 public record SandboxSpec(
         String id,
@@ -89,7 +90,8 @@ public record SandboxSpec(
         Optional<Duration> idleTimeout,
         EgressPolicy egress,
         List<PortForward> portForwards,
-        IdleAction idleAction) {
+        IdleAction idleAction,
+        HostLimits hostLimits) {
 
     public SandboxSpec {
         kernel = kernel == null ? Optional.empty() : kernel;
@@ -120,6 +122,7 @@ public record SandboxSpec(
         egress = egress == null ? EgressPolicy.OPEN : egress;
         portForwards = portForwards == null ? List.of() : List.copyOf(portForwards);
         idleAction = Objects.requireNonNullElse(idleAction, IdleAction.PAUSE);
+        hostLimits = hostLimits == null ? HostLimits.DERIVED : hostLimits;
     }
 
     /** A builder holding the seed's defaults (everything unset, network {@code tap}). */
@@ -165,6 +168,7 @@ public record SandboxSpec(
         b.egress = egress;
         b.portForwards = portForwards;
         b.idleAction = idleAction;
+        b.hostLimits = hostLimits;
         return b;
     }
 
@@ -206,6 +210,7 @@ public record SandboxSpec(
         private List<PortForward> portForwards = List.of();
         private Optional<Duration> idleTimeout = Optional.empty();
         private IdleAction idleAction = IdleAction.PAUSE;
+        private HostLimits hostLimits = HostLimits.DERIVED;
 
         private Builder() {}
 
@@ -374,6 +379,11 @@ public record SandboxSpec(
             return this;
         }
 
+        public Builder hostLimits(HostLimits hostLimits) {
+            this.hostLimits = hostLimits;
+            return this;
+        }
+
         public Builder portForwards(List<PortForward> portForwards) {
             this.portForwards = portForwards;
             return this;
@@ -475,7 +485,7 @@ public record SandboxSpec(
         }
 
         public SandboxSpec build() {
-            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards, idleAction);
+            return new SandboxSpec(id, vcpus, memoryMib, kernel, bootArgs, initrd, smt, trackDirtyPages, hugePages, cpuTemplate, rootfs, rootReadonly, rootIoEngine, rootCacheType, rootPartuuid, rootRateLimit, extraDrives, netRxRateLimit, netTxRateLimit, balloon, vsock, entropyDevice, serialOut, memoryHotplug, mmds, diskSize, sshPublicKey, labels, env, ttl, network, idleTimeout, egress, portForwards, idleAction, hostLimits);
         }
     }
 }

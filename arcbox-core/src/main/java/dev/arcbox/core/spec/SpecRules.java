@@ -96,6 +96,32 @@ final class SpecRules {
         }
     }
 
+    /** The VMM's cgroup limits (ResourceLimits 20-23), each checked when given. */
+    void hostLimits(SandboxSpec spec) {
+        HostLimits h = spec.hostLimits();
+        h.cpuWeight().ifPresent(w -> {
+            if (w < 1 || w > 10_000) {
+                v.add("limits.cpu_weight", "must be 1-10000, got " + w);
+            }
+        });
+        h.cpuMaxPercent().ifPresent(p -> {
+            if (p < 1 || p > 100 * 1024) {
+                v.add("limits.cpu_max_percent", "must be 1-102400 (100 = one host cpu), got " + p);
+            }
+        });
+        h.ioWeight().ifPresent(w -> {
+            if (w < 1 || w > 10_000) {
+                v.add("limits.io_weight", "must be 1-10000, got " + w);
+            }
+        });
+        h.memoryMaxMib().ifPresent(m -> {
+            if (m < spec.memoryMib() || m > 1L << 30) {
+                v.add("limits.memory_max_mib", "must be at least memory_mib (" + spec.memoryMib()
+                        + ") and at most 1073741824, got " + m);
+            }
+        });
+    }
+
     void machine(SandboxSpec spec) {
         if (spec.vcpus() < 1 || spec.vcpus() > 32) {
             v.add("vcpus", "must be 1-32, got " + spec.vcpus());
@@ -114,6 +140,7 @@ final class SpecRules {
         if (args.chars().anyMatch(c -> c == '\n' || c == '\r' || c == 0)) {
             v.add("boot_args", "must be one line without nul characters");
         }
+        hostLimits(spec);
         spec.rootPartuuid().ifPresent(p -> partuuid("root_partuuid", p));
         spec.diskSize().ifPresent(size -> {
             if (size < MIN_DISK || size > MAX_DISK) {

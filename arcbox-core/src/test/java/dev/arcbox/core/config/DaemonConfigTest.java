@@ -54,7 +54,7 @@ class DaemonConfigTest {
                 Optional.empty(), Optional.empty(), Optional.empty()));
         assertThat(c.defaults()).isEqualTo(new DefaultVmConfig(1, 256, Optional.empty(), Optional.empty(), Optional.empty(),
                 "", 2048));
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 4, 1024, 1 << 20));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 4, 1024));
         assertThat(c.metrics()).isEqualTo(new MetricsConfig(Optional.empty()));
     }
 
@@ -124,7 +124,7 @@ class DaemonConfigTest {
         assertThat(c.defaults().vcpus()).isEqualTo(2);
         assertThat(c.defaults().memoryMib()).isEqualTo(256);
         assertThat(c.defaults().kernel()).contains(Path.of("/srv/images/vmlinux"));
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 8, 1024, 1 << 20));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 8, 1024));
     }
 
     @Test
@@ -247,6 +247,10 @@ class DaemonConfigTest {
             limits.memory_headroom_mib = -1            | limits.memory_headroom_mib: must be 0-1073741824, got -1
             limits.console_log_max_bytes = 100         | limits.console_log_max_bytes: must be 16384-1099511627776, got 100
             metrics.address = "9464"                   | metrics.address: must be host:port
+            limits.snapshot_quota_bytes = -1           | limits.snapshot_quota_bytes: must be 0-9223372036854775807, got -1
+            limits.cgroups = "v3"                      | limits.cgroups: must be auto or off, got 'v3'
+            limits.vmm_overhead_mib = -5               | limits.vmm_overhead_mib: must be 0-1048576, got -5
+            limits.vmm_log_max_bytes = 10              | limits.vmm_log_max_bytes: must be 4096-1099511627776, got 10
             firecracker.socket_timeout_secs = 0        | firecracker.socket_timeout_secs: must be 1-3600, got 0
             firecracker.mmds_size_limit = -1           | firecracker.mmds_size_limit: must be 1-2147483647, got -1
             # grpc
@@ -254,6 +258,22 @@ class DaemonConfigTest {
             """)
     void invalidValue_isNamedByItsKeyPath(String assignment, String expected) {
         assertThat(violations(toml(assignment))).singleElement().asString().startsWith(expected);
+    }
+
+    @Test
+    void governanceLimits_readFromTheLimitsTable() {
+        DaemonConfig c = ConfigReader.load("""
+                [limits]
+                snapshot_quota_bytes = 1073741824
+                cgroups = "off"
+                vmm_overhead_mib = 64
+                vmm_log_max_bytes = 65536
+                """, "<test>");
+
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(64, 4, 1024, 1 << 20, 1L << 30, "off", 64, 65536));
+        assertThat(c.limits().cgroupsWanted()).isFalse();
+        assertThat(DaemonConfig.builtIn().limits().cgroupsWanted()).isTrue();
+        assertThat(DaemonConfig.builtIn().limits().snapshotQuotaBytes()).isZero();
     }
 
     @Test

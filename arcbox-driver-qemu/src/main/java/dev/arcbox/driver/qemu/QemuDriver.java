@@ -8,6 +8,7 @@ import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.driver.VmDriver;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.driver.VmRecord;
+import dev.arcbox.core.driver.VmmPlacement;
 import dev.arcbox.core.fs.FileTree;
 import dev.arcbox.core.proc.PidFd;
 import dev.arcbox.core.proc.ProcessIdentity;
@@ -37,9 +38,16 @@ public final class QemuDriver implements VmDriver {
     private final Accelerator defaultAccelerator;
     private final QemuSnapshots snapshots;
     private final long tscKhz;
+    private final VmmPlacement placement;
 
     public QemuDriver(QemuConfig config) {
+        this(config, VmmPlacement.NONE);
+    }
+
+    /** A driver whose QEMU processes are put in place by {@code placement} (their cgroups) before they run. */
+    public QemuDriver(QemuConfig config, VmmPlacement placement) {
         this.config = config;
+        this.placement = placement;
         this.defaultAccelerator = Accelerator.parse(config.accelerator(), "qemu.accel");
         this.snapshots = new QemuSnapshots(this);
         this.tscKhz = HostCpu.tscKhz();
@@ -126,7 +134,7 @@ public final class QemuDriver implements VmDriver {
             List<String> command = new ArrayList<>();
             command.add("setsid");
             command.addAll(args.command(config.binary()));
-            ProcessBuilder builder = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(placement.wrap(plan.vmId(), command))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.resolve(LOG_FILE).toFile()))
                     .redirectErrorStream(true);
