@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.config.FirecrackerConfig;
 import java.nio.file.Path;
@@ -19,13 +20,13 @@ class DriversTest {
         FirecrackerConfig fc = new FirecrackerConfig(Path.of("/nonexistent/firecracker"), Optional.empty(),
                 Optional.empty(), false, Optional.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
         return new DaemonConfig(driver, c.dataDir(), c.images(), fc, c.qemu(), c.network(), c.grpc(), c.defaults(),
-                c.limits());
+                c.limits(), c.metrics());
     }
 
     @Test
     void auto_withoutFirecracker_isQemu_andStatusSaysWhy() {
         DaemonConfig config = with(DaemonConfig.Driver.AUTO);
-        assertThat(Drivers.choose(config).id()).isEqualTo("qemu");
+        assertThat(Drivers.choose(config, SandboxCgroups.none()).id()).isEqualTo("qemu");
         assertThat(Drivers.status(config)).containsOnlyKeys("firecracker", "qemu")
                 .hasEntrySatisfying("firecracker", why -> assertThat(why)
                         .contains("/nonexistent/firecracker").contains("not found"));
@@ -33,7 +34,7 @@ class DriversTest {
 
     @Test
     void firecracker_whenItCannotRun_refusesToStart_namingWhy() {
-        assertThatThrownBy(() -> Drivers.choose(with(DaemonConfig.Driver.FIRECRACKER)))
+        assertThatThrownBy(() -> Drivers.choose(with(DaemonConfig.Driver.FIRECRACKER), SandboxCgroups.none()))
                 .isInstanceOf(ArcboxException.FailedPrecondition.class)
                 .hasMessageContaining("driver = \"firecracker\" but it cannot run")
                 .hasMessageContaining("/nonexistent/firecracker");
@@ -41,6 +42,6 @@ class DriversTest {
 
     @Test
     void qemu_isQemu() {
-        assertThat(Drivers.choose(with(DaemonConfig.Driver.QEMU)).id()).isEqualTo("qemu");
+        assertThat(Drivers.choose(with(DaemonConfig.Driver.QEMU), SandboxCgroups.none()).id()).isEqualTo("qemu");
     }
 }

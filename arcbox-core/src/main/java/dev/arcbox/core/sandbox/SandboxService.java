@@ -609,6 +609,7 @@ public final class SandboxService implements AutoCloseable {
 
     private record Guest(SandboxRow row, Live live, AgentClient agent) {}
 
+    /**
      * The one entry of every guest call (Run, Exec, files): records the sandbox's activity and, when
      * the idle policy put it to sleep, wakes it — resumes one paused for idleness, boots one stopped
      * for idleness again and waits until it is ready. Other states are left to the caller's check.
