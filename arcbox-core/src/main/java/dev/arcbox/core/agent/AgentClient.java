@@ -341,6 +341,11 @@ public final class AgentClient implements AutoCloseable {
                 "release " + Integer.toUnsignedString(execId));
     }
 
+    /** Whether a call streams an execution or a file through this connection right now. */
+    public boolean streaming() {
+        return dispatcher.streaming() > 0;
+    }
+
     public boolean isOpen() {
         return !ending.get();
     }

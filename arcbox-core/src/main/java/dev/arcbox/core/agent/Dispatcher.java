@@ -40,6 +40,17 @@ final class Dispatcher {
         }
     }
 
+    /** Executions and file transfers this connection is streaming now. */
+    int streaming() {
+        int n = 0;
+        for (Route r : routes.values()) {
+            if (r instanceof Route.Exec || r instanceof Route.Transfer) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     void forget(int stream) {
         routes.remove(stream);
     }

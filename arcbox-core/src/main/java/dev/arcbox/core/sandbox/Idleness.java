@@ -1,6 +1,8 @@
 package dev.arcbox.core.sandbox;
 
 import dev.arcbox.core.ArcboxException;
+import dev.arcbox.core.agent.AgentClient;
+import dev.arcbox.core.agent.ExecutionInfo;
 import dev.arcbox.core.store.SandboxRow;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,7 @@ final class Idleness {
     static final String REASON = "idle";
     private static final System.Logger LOG = System.getLogger(Idleness.class.getName());
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration GUEST_QUERY = Duration.ofSeconds(5);
 
     private final SandboxService sandboxes;
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
@@ -69,7 +72,29 @@ final class Idleness {
         if (sandboxes.live().get(uid) != l || !idle(l, sandboxes.clock().instant())) {
             return Optional.empty();
         }
+        if (busyInGuest(uid, l)) {
+            l.lastActivity = sandboxes.clock().instant();
+            return Optional.empty();
+        }
         return sandboxes.store().findSandboxByUid(uid).filter(r -> r.state().equals(SandboxState.READY.name()));
+    }
+
+    /**
+     * Work Run does not count: an Exec or a file transfer streaming through the agent, or an
+     * execution still running in the guest with no call attached (started detached, or whose
+     * client went away). An agent that cannot be asked keeps the sandbox awake.
+     */
+    private static boolean busyInGuest(String uid, Live l) {
+        AgentClient agent = l.agent;
+        if (agent != null && agent.isOpen() && agent.streaming()) {
+            return true;
+        }
+        try {
+            return l.vm.agent(GUEST_QUERY).executions(GUEST_QUERY).stream().anyMatch(ExecutionInfo::running);
+        } catch (ArcboxException e) {
+            LOG.log(System.Logger.Level.INFO, "idle policy of sandbox " + uid + ": cannot list executions: " + e.getMessage());
+            return true;
+        }
     }
 
     private void pause(String uid, Live l) {
