@@ -28,6 +28,7 @@ class SystemCommandsTest {
                 .setHostMemoryMib(24000).setHostMemoryAvailableMib(20000).setDataDir("/var/lib/arcbox")
                 .setStartedAt(Cli.NOW.getEpochSecond() - 7200).setDaemonRssKib(90000)
                 .setSnapshots(4).setSnapshotBytes(12_900_000)
+                .putDrivers("qemu", "available (kvm)").putDrivers("firecracker", "kvm_pvm is loaded")
                 .build();
     }
 
@@ -46,6 +47,7 @@ class SystemCommandsTest {
                 version:      0.1.0
                 driver:       qemu
                 accelerator:  kvm
+                drivers:      firecracker=kvm_pvm is loaded,qemu=available (kvm)
                 capabilities: snapshots,hardware-acceleration
                 sandboxes:    3 of at most 50
                 by state:     running=2,stopped=1
