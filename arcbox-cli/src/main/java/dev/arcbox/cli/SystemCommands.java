@@ -42,6 +42,7 @@ final class SystemCommands {
                 new Output.Field("snapshot quota", i.getSnapshotQuotaBytes() == 0 ? Output.NONE
                         : Output.bytes(i.getSnapshotQuotaBytes())),
                 new Output.Field("disks", Output.bytes(i.getDiskBytes()) + " allocated"),
+                new Output.Field("console logs", Output.bytes(i.getConsoleLogBytes())),
                 new Output.Field("data dir free", Output.bytes(i.getDataDirFreeBytes())),
                 new Output.Field("cgroups", Output.orNone(i.getCgroupMode())
                         + (i.getCgroupNote().isEmpty() ? "" : " (" + i.getCgroupNote() + ")")),
@@ -51,6 +52,8 @@ final class SystemCommands {
                 new Output.Field("rootfs", Output.orNone(i.getRootfs())),
                 new Output.Field("data dir", Output.orNone(i.getDataDir())),
                 new Output.Field("started", output.when(i.getStartedAt())),
-                new Output.Field("daemon rss", i.getDaemonRssKib() + " KiB"));
+                new Output.Field("daemon rss", i.getDaemonRssKib() + " KiB"),
+                new Output.Field("metrics", i.getMetricsAddress().isEmpty() ? Output.NONE
+                        : "http://" + i.getMetricsAddress() + "/metrics"));
     }
 }

@@ -30,6 +30,7 @@ class SystemCommandsTest {
                 .setSnapshots(4).setSnapshotBytes(12_900_000)
                 .setSnapshotQuotaBytes(1L << 30).setDiskBytes(3L << 20).setDataDirFreeBytes(5L << 30)
                 .setCgroupMode("v1").setCgroupNote("cgroup v1: hybrid host")
+                .putDrivers("qemu", "available (kvm)").putDrivers("firecracker", "kvm_pvm is loaded")
                 .build();
     }
 
@@ -48,12 +49,14 @@ class SystemCommandsTest {
                 version:        0.1.0
                 driver:         qemu
                 accelerator:    kvm
+                drivers:        firecracker=kvm_pvm is loaded,qemu=available (kvm)
                 capabilities:   snapshots,hardware-acceleration
                 sandboxes:      3 of at most 50
                 by state:       running=2,stopped=1
                 snapshots:      4 (12.3 MiB)
                 snapshot quota: 1.0 GiB
                 disks:          3.0 MiB allocated
+                console logs:   0 B
                 data dir free:  5.0 GiB
                 cgroups:        v1 (cgroup v1: hybrid host)
                 host memory:    24000 MiB (20000 MiB available)
@@ -62,6 +65,7 @@ class SystemCommandsTest {
                 data dir:       /var/lib/arcbox
                 started:        2026-11-27T10:00:00Z (2h ago)
                 daemon rss:     90000 KiB
+                metrics:        -
                 """);
     }
 
