@@ -411,6 +411,8 @@ class FaultInjectionTest {
             if (s.getState().equals("ready")) {
                 assertThat(ProcessIdentity.of(s.getVmmPid()).map(ProcessIdentity::isAlive).orElse(false))
                         .as(label + ": vmm of ready " + s.getId()).isTrue();
+                assertThat(statusLine(s.getVmmPid(), "Seccomp:")).as(label + ": QEMU of " + s.getId()
+                        + " runs under its seccomp filter (mode 2)").isEqualTo("2");
                 runEcho(s.getId());
             } else {
                 assertThat(s.getVmmPid()).as(label + ": vmm pid of " + s.getState() + " " + s.getId()).isZero();
@@ -464,6 +466,20 @@ class FaultInjectionTest {
         } catch (java.sql.SQLException e) {
             throw new AssertionError("reading leases: " + e.getMessage(), e);
         }
+    }
+
+    /** A field of /proc/PID/status ("Seccomp:", "Uid:"), its value stripped. */
+    static String statusLine(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field)) {
+                    return line.substring(field.length()).strip();
+                }
+            }
+        } catch (IOException e) {
+            return "gone";
+        }
+        return "absent";
     }
 
     private Set<String> taps() throws IOException, InterruptedException {

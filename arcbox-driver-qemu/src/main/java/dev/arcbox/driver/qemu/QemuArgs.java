@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The QEMU command line for one microVM: {@code -M microvm}, direct kernel boot, virtio-mmio
- * devices, guest RAM in a file, the serial console, QMP and the agent on Unix sockets. A pure function of its inputs, pinned by a golden test.
+ * devices, guest RAM in a file, the serial console, QMP and the agent on Unix sockets, and QEMU's
+ * seccomp sandbox on. A pure function of its inputs, pinned by a golden test.
  *
  * @param plan the VM
  * @param accelerator KVM or TCG (resolved, never AUTO)
@@ -26,6 +27,11 @@ record QemuArgs(
     /** The serial console: QEMU drops its output while no reader is connected. */
     static final String CONSOLE_SOCKET = "console.sock";
     static final String PID_FILE = "qemu.pid";
+    /**
+     * QEMU's seccomp filter: a guest that escapes into QEMU cannot spawn processes, gain
+     * privileges, use obsolete system calls or change scheduling and resource limits.
+     */
+    static final String SECCOMP = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
 
     /** Kernel parameters that shorten a microVM boot and keep its console quiet. */
     private static final String FAST_BOOT = "console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off "
@@ -42,6 +48,7 @@ record QemuArgs(
         a.addAll(List.of("-m", plan.machine().memoryMib() + "M"));
         a.addAll(List.of("-smp", Integer.toString(plan.machine().vcpus())));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
+        a.addAll(List.of("-sandbox", SECCOMP));
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + plan.machine().memoryMib() + "M,mem-path="
                 + opt(memoryFile) + ",share=" + (sharedMemory ? "on" : "off")));
         a.addAll(List.of("-chardev", "socket,id=console,path=" + opt(plan.runDir().resolve(CONSOLE_SOCKET))

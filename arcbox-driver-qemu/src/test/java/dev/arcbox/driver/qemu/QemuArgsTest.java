@@ -25,6 +25,7 @@ class QemuArgsTest {
         assertThat(String.join(" ", args.command(Path.of("/usr/bin/qemu-system-x86_64")))).isEqualTo(
                 "/usr/bin/qemu-system-x86_64 -name arcbox-ab12 -machine microvm,memory-backend=mem -accel tcg -cpu max"
                 + " -m 512M -smp 2 -nodefaults -no-user-config -nographic -no-reboot"
+                + " -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
                 + " -object memory-backend-file,id=mem,size=512M,mem-path=/dev/shm/arcbox/ab12.ram,share=on"
                 + " -chardev socket,id=console,path=/run/abx/ab12/console.sock,server=on,wait=off -serial chardev:console"
                 + " -qmp unix:/run/abx/ab12/qmp.sock,server=on,wait=off -pidfile /run/abx/ab12/qemu.pid"
