@@ -123,15 +123,23 @@ final class JLineTerminal implements LocalTerminal {
             }
             try {
                 restore();
-                terminal.close();
-            } catch (IOException e) {
-                // the attributes are back (that came first); closing JLine's pumps failed, nothing to undo
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(restoreAtExit);
                 } catch (IllegalStateException shuttingDown) {
-                    // the hook restores the terminal as the JVM exits
+                    // the JVM is exiting; the terminal is restored already
                 }
+                // JLine's close waits for its input pump, which our stdin forwarder may hold in a
+                // blocking read until the next key: close it aside, the attributes are back already
+                Thread.ofPlatform().daemon().name("arcbox-terminal-close").start(this::closeQuietly);
+            }
+        }
+
+        private void closeQuietly() {
+            try {
+                terminal.close();
+            } catch (IOException e) {
+                // nothing left to undo: the attributes were restored before
             }
         }
     }

@@ -27,7 +27,7 @@ public final class HelloSandbox {
     }
 
     // README:begin
-    static void run(Path socket, PrintStream out) throws Exception {
+    public static void run(Path socket, PrintStream out) throws Exception {
         try (ArcboxClient arcbox = ArcboxClient.connect(socket);
                 Sandbox sandbox = arcbox.newSandbox().memoryMib(256).create()) {   // waits until ready
             RunResult uname = sandbox.run("uname", "-s");                            // collects the output

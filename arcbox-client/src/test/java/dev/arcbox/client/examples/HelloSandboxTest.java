@@ -41,4 +41,16 @@ class HelloSandboxTest {
                 """);
         assertThat(sandboxes.live).isEmpty();
     }
+
+    @Test
+    void theReadme_quotesTheExampleAsItIs() throws Exception {
+        Path module = Path.of("").toAbsolutePath();
+        String source = java.nio.file.Files.readString(
+                module.resolve("src/test/java/dev/arcbox/client/examples/HelloSandbox.java"));
+        String quoted = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
+                source.indexOf("    // README:end")).stripIndent();
+        String readme = java.nio.file.Files.readString(module.resolveSibling("README.md"));
+
+        assertThat(readme).contains("```java\n" + quoted + "```\n");
+    }
 }
