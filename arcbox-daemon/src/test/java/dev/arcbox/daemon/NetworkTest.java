@@ -148,6 +148,7 @@ class NetworkTest {
      * lease (all five can be leased afterwards), no TAP and no rule; a sixth is RESOURCE_EXHAUSTED.
      */
     @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES) // 80 VMs: over 5 minutes on a loaded 2-core TCG host
     void cycles_leakNothing_andTheExhaustedPoolSaysSo() throws Exception {
         String ns = "abx-x" + TestRun.id();
         DaemonProcess.run("ip", "netns", "add", ns);
