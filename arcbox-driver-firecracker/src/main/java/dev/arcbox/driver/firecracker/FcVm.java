@@ -9,6 +9,7 @@ import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.driver.SnapshotFiles;
 import dev.arcbox.core.driver.SnapshotKind;
 import dev.arcbox.core.driver.StopResult;
+import dev.arcbox.core.driver.VmmStop;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.driver.VmRecord;
 import dev.arcbox.core.fs.FileTree;
@@ -38,8 +39,6 @@ import java.util.concurrent.TimeoutException;
 public final class FcVm implements RunningVm {
 
     private static final System.Logger LOG = System.getLogger(FcVm.class.getName());
-    private static final int SIGTERM = 15;
-    private static final int SIGKILL = 9;
 
     private final FcDriver driver;
     private final VmPlan plan;
@@ -213,25 +212,9 @@ public final class FcVm implements RunningVm {
 
     @Override
     public StopResult stop(Duration grace) {
-        long start = System.nanoTime();
-        long end = start + grace.toNanos();
-        if (exit.isDone()) {
-            return new StopResult(StopResult.How.ALREADY_EXITED, Duration.ZERO, exit.join());
-        }
-        StopResult.How how = StopResult.How.GRACEFUL;
-        if (!guestRunning() || !gracefulShutdown(start + grace.toNanos() * 6 / 10)) {
-            how = StopResult.How.TERMINATED;
-            pidfd.signal(SIGTERM);
-            if (!awaitExit(end)) {
-                how = StopResult.How.KILLED;
-                pidfd.signal(SIGKILL);
-                if (!awaitExit(System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
-                    throw new ArcboxException.HostFailure(
-                            "vm " + plan.vmId() + ": firecracker pid " + process.pid() + " survived SIGKILL for 10 s", null);
-                }
-            }
-        }
-        return new StopResult(how, Duration.ofNanos(System.nanoTime() - start), exit.join());
+        // a paused guest cannot answer SHUTDOWN: VmmStop goes straight to SIGTERM then
+        return VmmStop.stop("vm " + plan.vmId() + ": firecracker pid " + process.pid(), pidfd, agent, exit, guestRunning(),
+                grace);
     }
 
     private boolean guestRunning() {
@@ -239,34 +222,6 @@ public final class FcVm implements RunningVm {
             return "Running".equals(state());
         } catch (ArcboxException e) {
             return false;
-        }
-    }
-
-    private boolean gracefulShutdown(long endNanos) {
-        try {
-            Duration left = Duration.ofNanos(endNanos - System.nanoTime());
-            if (left.isNegative() || left.isZero()) {
-                return false;
-            }
-            agent.get(left).shutdown(Duration.ofNanos(Math.max(endNanos - System.nanoTime(), 1)));
-        } catch (ArcboxException e) {
-            LOG.log(System.Logger.Level.DEBUG, "vm " + plan.vmId() + ": graceful shutdown: " + e.getMessage());
-            return awaitExit(System.nanoTime());
-        }
-        return awaitExit(endNanos);
-    }
-
-    private boolean awaitExit(long endNanos) {
-        try {
-            exit.get(Math.max(endNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return exit.isDone();
-        } catch (java.util.concurrent.ExecutionException e) {
-            return true;
         }
     }
 

@@ -8,6 +8,7 @@ import dev.arcbox.core.driver.RunningVm;
 import dev.arcbox.core.driver.SnapshotFiles;
 import dev.arcbox.core.driver.SnapshotKind;
 import dev.arcbox.core.driver.StopResult;
+import dev.arcbox.core.driver.VmmStop;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.driver.VmRecord;
 import dev.arcbox.core.fs.FileTree;
@@ -34,8 +35,6 @@ import java.util.concurrent.TimeoutException;
 final class QemuVm implements RunningVm {
 
     private static final System.Logger LOG = System.getLogger(QemuVm.class.getName());
-    private static final int SIGTERM = 15;
-    private static final int SIGKILL = 9;
     private static final Duration QMP_DEADLINE = Duration.ofSeconds(10);
 
     private final QemuDriver driver;
@@ -196,27 +195,9 @@ final class QemuVm implements RunningVm {
 
     @Override
     public StopResult stop(Duration grace) {
-        long start = System.nanoTime();
-        long end = start + grace.toNanos();
-        if (exit.isDone()) {
-            return new StopResult(StopResult.How.ALREADY_EXITED, Duration.ZERO, exit.join());
-        }
-        StopResult.How how = StopResult.How.GRACEFUL;
-        // a paused guest cannot answer SHUTDOWN: go straight to SIGTERM
-        boolean running = guestRunning();
-        if (!running || !gracefulShutdown(start + grace.toNanos() * 6 / 10)) {
-            how = StopResult.How.TERMINATED;
-            pidfd.signal(SIGTERM);
-            if (!awaitExit(end)) {
-                how = StopResult.How.KILLED;
-                pidfd.signal(SIGKILL);
-                if (!awaitExit(System.nanoTime() + TimeUnit.SECONDS.toNanos(10))) {
-                    throw new ArcboxException.HostFailure(
-                            "vm " + plan.vmId() + ": qemu pid " + process.pid() + " survived SIGKILL for 10 s", null);
-                }
-            }
-        }
-        return new StopResult(how, Duration.ofNanos(System.nanoTime() - start), exit.join());
+        // a paused guest cannot answer SHUTDOWN: VmmStop goes straight to SIGTERM then
+        return VmmStop.stop("vm " + plan.vmId() + ": qemu pid " + process.pid(), pidfd, agent, exit, guestRunning(),
+                grace);
     }
 
     private boolean guestRunning() {
@@ -224,35 +205,6 @@ final class QemuVm implements RunningVm {
             return "running".equals(status());
         } catch (ArcboxException e) {
             return false;
-        }
-    }
-
-    /** Asks the guest to power off; true when QEMU exited before {@code endNanos}. */
-    private boolean gracefulShutdown(long endNanos) {
-        try {
-            Duration left = Duration.ofNanos(endNanos - System.nanoTime());
-            if (left.isNegative()) {
-                return false;
-            }
-            agent.get(left).shutdown(Duration.ofNanos(Math.max(endNanos - System.nanoTime(), 1)));
-        } catch (ArcboxException e) {
-            LOG.log(System.Logger.Level.DEBUG, "vm " + plan.vmId() + ": graceful shutdown: " + e.getMessage());
-            return awaitExit(System.nanoTime());
-        }
-        return awaitExit(endNanos);
-    }
-
-    private boolean awaitExit(long endNanos) {
-        try {
-            exit.get(Math.max(endNanos - System.nanoTime(), 0), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return exit.isDone();
-        } catch (java.util.concurrent.ExecutionException e) {
-            return true;
         }
     }
 
