@@ -39,6 +39,7 @@ public final class QemuDriver implements VmDriver {
     private final QemuSnapshots snapshots;
     private final long tscKhz;
     private final VmmPlacement placement;
+    private final Optional<VmmUser> runAs;
 
     public QemuDriver(QemuConfig config) {
         this(config, VmmPlacement.NONE);
@@ -51,6 +52,31 @@ public final class QemuDriver implements VmDriver {
         this.defaultAccelerator = Accelerator.parse(config.accelerator(), "qemu.accel");
         this.snapshots = new QemuSnapshots(this);
         this.tscKhz = HostCpu.tscKhz();
+        this.runAs = VmmUser.resolve(config.user());
+        System.getLogger(QemuDriver.class.getName()).log(System.Logger.Level.INFO, runAsDescription());
+    }
+
+    /** The user QEMU drops to, or empty when it runs as root. */
+    public Optional<VmmUser> runAs() {
+        return runAs;
+    }
+
+    /** Who QEMU runs as, and why, for logs and {@code system info}. */
+    public String runAsDescription() {
+        if (runAs.isPresent()) {
+            return "qemu runs as user " + runAs.get().name() + " (uid " + runAs.get().uid() + ")";
+        }
+        String setting = config.user() == null ? QemuConfig.DEFAULT_USER : config.user().strip();
+        return setting.equals("root") ? "qemu runs as root (qemu.user = \"root\")"
+                : "qemu runs as root: no user " + VmmUser.DEDICATED + " (or the daemon is not root); "
+                        + "scripts/host-setup.sh creates it";
+    }
+
+    /** The command line for {@code plan}, dropping to {@link #runAs()} when there is one. */
+    QemuArgs args(VmPlan plan, Path memoryFile, boolean sharedMemory, boolean incoming) {
+        return new QemuArgs(plan, accelerator(plan), tscKhz, memoryFile, sharedMemory, incoming,
+                runAs.map(VmmUser::name).orElse(null),
+                runAs.isPresent() && QemuArgs.hasRunWithUser(snapshots.version()));
     }
 
     @Override
@@ -108,7 +134,7 @@ public final class QemuDriver implements VmDriver {
     public RunningVm boot(VmPlan plan) {
         validate(plan);
         Path memoryFile = config.ramDir().resolve(plan.vmId() + ".ram");
-        QemuArgs args = new QemuArgs(plan, accelerator(plan), tscKhz, memoryFile, true, false);
+        QemuArgs args = args(plan, memoryFile, true, false);
         return launch(plan, args, memoryFile, true);
     }
 
@@ -130,6 +156,9 @@ public final class QemuDriver implements VmDriver {
             Files.createDirectories(runDir.getParent());
             killOrphan(plan.vmId(), runDir);
             Files.createDirectory(runDir);
+            if (runAs.isPresent()) {
+                handOver(plan, runAs.get());
+            }
             Files.createDirectories(config.ramDir());
             List<String> command = new ArrayList<>();
             command.add("setsid");
@@ -164,6 +193,23 @@ public final class QemuDriver implements VmDriver {
             }
             throw new ArcboxException.HostFailure("vm " + plan.vmId() + ": starting qemu: " + e.getMessage()
                     + (log.isEmpty() ? "" : "; qemu log: " + log), e);
+        }
+    }
+
+    /**
+     * Gives the user QEMU drops to what it opens after the drop: the run directory (where
+     * {@code migrate-incoming} binds its socket) and the writable disks, which QEMU reopens
+     * read-write when it activates its block devices after an incoming migration. Read-only disks,
+     * the kernel and the memory file are opened before the drop and stay as they are.
+     */
+    private static void handOver(VmPlan plan, VmmUser user) throws IOException {
+        user.checkCanReach(plan.runDir().getParent());
+        user.own(plan.runDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        for (var disk : plan.disks()) {
+            if (!disk.readOnly()) {
+                user.checkCanReach(disk.path().getParent());
+                user.own(disk.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            }
         }
     }
 
