@@ -16,6 +16,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -197,18 +198,20 @@ public final class QemuDriver implements VmDriver {
     }
 
     /**
-     * Gives the user QEMU drops to what it opens after the drop: the run directory (where
-     * {@code migrate-incoming} binds its socket) and the writable disks, which QEMU reopens
-     * read-write when it activates its block devices after an incoming migration. Read-only disks,
-     * the kernel and the memory file are opened before the drop and stay as they are.
+     * Gives the user QEMU drops to what it opens after the drop: search permission on the run
+     * directory (to connect to the migration socket a snapshot hands it; a restore lends it the
+     * directory while {@code migrate-incoming} binds there) and the writable disks, which QEMU
+     * reopens read-write when it activates its block devices after an incoming migration.
+     * Read-only disks, the kernel and the memory file are opened before the drop and stay as they
+     * are.
      */
     private static void handOver(VmPlan plan, VmmUser user) throws IOException {
         user.checkCanReach(plan.runDir().getParent());
-        user.own(plan.runDir(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        user.lendSearch(plan.runDir());
         for (var disk : plan.disks()) {
             if (!disk.readOnly()) {
                 user.checkCanReach(disk.path().getParent());
-                user.own(disk.path(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                user.own(disk.path(), PosixFilePermissions.fromString("rw-------"));
             }
         }
     }

@@ -184,6 +184,11 @@ final class QemuSnapshots {
                     Map.of("capability", "x-ignore-shared", "state", rawFile),
                     Map.of("capability", "events", "state", true))), QMP_DEADLINE);
             Path socket = plan.runDir().resolve(MIGRATION_SOCKET);
+            Optional<VmmUser> user = driver.runAs();
+            if (user.isPresent()) {
+                // QEMU binds the incoming socket after it dropped to its user: lend it the run dir
+                user.get().own(plan.runDir(), PosixFilePermissions.fromString("rwx------"));
+            }
             CompletableFuture<JsonNode> done = migrationEnd(qmp);
             qmp.execute("migrate-incoming", Map.of("uri", "unix:" + socket), QMP_DEADLINE);
             try (SocketChannel out = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -198,6 +203,9 @@ final class QemuSnapshots {
                 awaitMigration(vm, done);
             }
             Files.deleteIfExists(socket);
+            if (user.isPresent()) {
+                user.get().lendSearch(plan.runDir());
+            }
             // the stream carries the source's run state (paused): start the vCPUs
             vm.resume();
             return vm;

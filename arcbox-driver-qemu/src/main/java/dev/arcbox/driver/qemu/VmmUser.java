@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,17 @@ public record VmmUser(String name, int uid, int gid) {
         Files.setAttribute(path, "unix:uid", uid);
         Files.setAttribute(path, "unix:gid", gid);
         Files.setPosixFilePermissions(path, perms);
+    }
+
+    /**
+     * Lets this user's group search {@code dir} and nothing more (root-owned, {@code rwx--x---}):
+     * QEMU can connect to a socket in it that it was given, but cannot create, remove or replace
+     * anything there.
+     */
+    void lendSearch(Path dir) throws IOException {
+        Files.setAttribute(dir, "unix:uid", 0);
+        Files.setAttribute(dir, "unix:gid", gid);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
     }
 
     /**

@@ -72,8 +72,13 @@ class QemuRunAsTest {
                 .containsEntry("Gid", g + " " + g + " " + g + " " + g)
                 .containsEntry("CapEff", "0000000000000000")
                 .containsEntry("Seccomp", "2");
-        assertThat(Files.getAttribute(plan.runDir(), "unix:uid")).isEqualTo(u);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plan.runDir()))).isEqualTo("rwx------");
+        // the run dir is root's; QEMU may only search it (it is lent to QEMU during a restore only)
+        assertThat(Files.getAttribute(plan.runDir(), "unix:uid")).isEqualTo(0);
+        assertThat(Files.getAttribute(plan.runDir(), "unix:gid")).isEqualTo(g);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plan.runDir()))).isEqualTo("rwx--x---");
+        Path disk = plan.disks().stream().filter(d -> !d.readOnly()).findFirst().orElseThrow().path();
+        assertThat(Files.getAttribute(disk, "unix:uid")).isEqualTo(u);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(disk))).isEqualTo("rw-------");
     }
 
     private static String sh(AgentClient agent, String script) {
