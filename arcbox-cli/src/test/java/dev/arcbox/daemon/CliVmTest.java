@@ -105,7 +105,8 @@ class CliVmTest {
             shell(session, "exit 7");
             awaitPane(session, "ARCBOX_EXIT=7");
             awaitPane(session, "TTY:");
-            assertThat(pane(session)).as("the terminal is back out of raw mode").contains("TTY: echo icanon isig");
+            assertThat(pane(session)).as("the terminal is back out of raw mode").contains("TTY: echo icanon isig")
+                    .as("no warning from the JVM or JLine").doesNotContainIgnoringCase("warning");
         } finally {
             tmux("kill-session", "-t", session);
         }

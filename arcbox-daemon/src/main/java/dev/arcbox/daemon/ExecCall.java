@@ -11,6 +11,7 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.ExecRequest;
 import dev.arcbox.core.agent.Execution;
 import dev.arcbox.core.agent.ExitStatus;
+import dev.arcbox.core.metrics.Telemetry;
 import dev.arcbox.core.sandbox.SandboxService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -160,6 +161,7 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
                 }
                 try {
                     e.stdin().write(m.getStdin().toByteArray());
+                    sandboxes.telemetry().execBytes(Telemetry.ExecStream.STDIN, m.getStdin().size());
                 } catch (IOException ignored) {
                     // the process is gone or the call detached: its stdin takes nothing more
                 }
@@ -233,6 +235,7 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
                 OutputChunk chunk = OutputChunk.newBuilder().setOffset(position).setData(ByteString.copyFrom(buf, 0, n))
                         .setLostBytes(gap).build();
                 position += n;
+                sandboxes.telemetry().execBytes(stderr ? Telemetry.ExecStream.STDERR : Telemetry.ExecStream.STDOUT, n);
                 send(stderr ? ExecResponse.newBuilder().setStderr(chunk).build()
                         : ExecResponse.newBuilder().setStdout(chunk).build());
             }

@@ -17,6 +17,7 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.FileDownload;
 import dev.arcbox.core.agent.GuestFile;
 import dev.arcbox.core.agent.GuestPaths;
+import dev.arcbox.core.metrics.Telemetry;
 import dev.arcbox.core.sandbox.SandboxService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -61,7 +62,7 @@ final class FilesApi extends FilesServiceGrpc.FilesServiceImplBase {
         Thread.ofVirtual().name("read-file").start(() -> stream(download, gate));
     }
 
-    private static void stream(FileDownload download, FlowGate<ReadFileResponse> gate) {
+    private void stream(FileDownload download, FlowGate<ReadFileResponse> gate) {
         try (download) {
             if (!gate.send(ReadFileResponse.newBuilder().setInfo(info(download.file())).build())) {
                 return;
@@ -72,6 +73,7 @@ final class FilesApi extends FilesServiceGrpc.FilesServiceImplBase {
                 if (!gate.send(ReadFileResponse.newBuilder().setData(ByteString.copyFrom(buf, 0, n)).build())) {
                     return;
                 }
+                sandboxes.telemetry().fileBytes(Telemetry.FileDirection.READ, n);
             }
             gate.complete();
         } catch (IOException e) {

@@ -253,6 +253,7 @@ final class SandboxApi extends SandboxServiceGrpc.SandboxServiceImplBase {
                 .setCgroup(v.cgroup())
                 .setDiskBytes(v.diskBytes())
                 .setDiskSize(v.diskSize());
+        v.vmmMetrics().forEach((k, n) -> b.putVmmMetrics(k, Long.toString(n)));
         if (v.idleTimeout() != null) {
             b.setIdleTimeoutSeconds((int) Math.min(Integer.MAX_VALUE, v.idleTimeout().toSeconds()));
         }

@@ -6,6 +6,7 @@ import dev.arcbox.api.v1.WriteFileRequest;
 import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.agent.FileUpload;
 import dev.arcbox.core.agent.FileWriteRequest;
+import dev.arcbox.core.metrics.Telemetry;
 import dev.arcbox.core.sandbox.SandboxService;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -70,6 +71,7 @@ final class WriteCall implements StreamObserver<WriteFileRequest> {
                 try {
                     byte[] bytes = m.getData().toByteArray();
                     upload.write(bytes, 0, bytes.length);
+                    sandboxes.telemetry().fileBytes(Telemetry.FileDirection.WRITE, bytes.length);
                 } catch (RuntimeException e) {
                     fail(e);
                 }

@@ -157,6 +157,9 @@ class CheckpointTest {
         // a workload that counts while it is being paused and resumed under it
         var counting = daemon.sandboxes().run(RunRequest.newBuilder().setId(id)
                 .addAllCmd(List.of("sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; echo $i")).build());
+        // the Run must have started before the first pause, or it is refused as paused
+        org.awaitility.Awaitility.await("workload running").atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                api.inspect(InspectSandboxRequest.newBuilder().setId(id).build()).getState().equals("running"));
         for (int i = 0; i < 100; i++) {
             api.pause(PauseSandboxRequest.newBuilder().setId(id).build());
             api.resume(ResumeSandboxRequest.newBuilder().setId(id).build());

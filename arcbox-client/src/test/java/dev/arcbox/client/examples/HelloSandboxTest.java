@@ -48,7 +48,7 @@ class HelloSandboxTest {
         String source = java.nio.file.Files.readString(
                 module.resolve("src/test/java/dev/arcbox/client/examples/HelloSandbox.java"));
         String quoted = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
-                source.indexOf("    // README:end")).stripIndent();
+                source.indexOf("// README:end")).stripIndent();
         String readme = java.nio.file.Files.readString(module.resolveSibling("README.md"));
 
         assertThat(readme).contains("```java\n" + quoted + "```\n");

@@ -20,6 +20,13 @@ public final class ConsoleDrain {
     private static final int BUFFER = 8192;
     private static final int CONNECT_ATTEMPTS = 50;
     private static final Duration RETRY = Duration.ofMillis(200);
+    /**
+     * After a read that did not fill the buffer, wait this long before the next: QEMU writes the
+     * console a byte at a time, and reading each as it comes costs a read and a write per byte
+     * (a quarter of a core for a guest flooding its console under TCG). The socket holds what
+     * arrives meanwhile; a follower sees output at most this much later.
+     */
+    static final Duration BATCH = Duration.ofMillis(5);
 
     private final String name;
     private final RunningVm vm;
@@ -68,9 +75,14 @@ public final class ConsoleDrain {
         try (console) {
             while (!log.isClosed() && console.read(buf.clear()) >= 0) {
                 log.append(buf.array(), 0, buf.position());
+                if (buf.hasRemaining()) {
+                    Thread.sleep(BATCH);
+                }
             }
         } catch (IOException | ArcboxException e) {
             LOG.log(System.Logger.Level.DEBUG, "console of " + name + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

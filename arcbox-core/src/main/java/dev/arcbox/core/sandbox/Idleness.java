@@ -147,6 +147,14 @@ final class Idleness {
     /** Records activity and wakes a sandbox the idle policy put to sleep (see the class comment). */
     void awaken(SandboxRow found) {
         String uid = found.uid();
+        if (!REASON.equals(found.reason())) {
+            // not asleep: record the activity without the lock (the sweep re-checks it under its lock)
+            Live l = sandboxes.live().get(uid);
+            if (l != null) {
+                l.lastActivity = sandboxes.clock().instant();
+            }
+            return;
+        }
         ReentrantLock lock = sandboxes.lockOf(uid);
         SandboxRow row;
         long seq = 0;

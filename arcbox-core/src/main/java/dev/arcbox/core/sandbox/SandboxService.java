@@ -722,7 +722,7 @@ public final class SandboxService implements AutoCloseable {
                 spec.idleTimeout().orElse(null), spec.idleAction(), l == null ? null : l.activeAt(),
                 l == null ? "" : cgroups.pathOf(row.uid()),
                 dev.arcbox.core.fs.DiskUsage.allocatedBytes(planner.dirOf(row.uid()).resolve(VmPlanner.DISK)),
-                planner.diskBytes(spec));
+                planner.diskBytes(spec), l == null ? Map.of() : l.vm.vmmMetrics());
     }
 
     private SandboxRow find(String id) {

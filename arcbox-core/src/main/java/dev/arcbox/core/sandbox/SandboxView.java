@@ -37,6 +37,7 @@ import java.util.Map;
  * @param cgroup the VMM's cgroup, empty when cgroups are not in use
  * @param diskBytes host bytes allocated by its writable disk
  * @param diskSize its writable disk's size
+ * @param vmmMetrics the VMM's own counters, when its driver reports them (empty otherwise)
  */
 public record SandboxView(
         String id,
@@ -66,7 +67,8 @@ public record SandboxView(
         Instant lastActivityAt,
         String cgroup,
         long diskBytes,
-        long diskSize) {
+        long diskSize,
+        Map<String, Long> vmmMetrics) {
 
     /** The state clients see: {@code running} for a READY sandbox with live executions. */
     public String displayState() {

@@ -100,8 +100,9 @@ final class FakeVsock implements AutoCloseable {
                 return;
             }
             lastPort = Integer.parseInt(line.substring("CONNECT ".length()));
-            ch.write(ByteBuffer.wrap("OK 1073741824\n".getBytes(StandardCharsets.US_ASCII)));
+            // counted before the answer: a client that saw OK must find the connect counted
             connects.incrementAndGet();
+            ch.write(ByteBuffer.wrap("OK 1073741824\n".getBytes(StandardCharsets.US_ASCII)));
             open.add(ch);
             ByteBuffer buf = ByteBuffer.allocate(4096);
             while (ch.read(buf) >= 0) {
