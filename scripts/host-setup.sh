@@ -52,6 +52,12 @@ if ! "$here/find-jdk.sh" >/dev/null 2>&1; then
   fi
 fi
 
+# The unprivileged user QEMU drops to ([qemu] user = "auto"): a system user, no login, no home.
+if ! getent passwd arcbox-vmm >/dev/null; then
+  echo "host-setup: creating system user arcbox-vmm (QEMU runs as it)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin arcbox-vmm
+fi
+
 if [ ! -e /dev/kvm ] || [ -e /sys/module/kvm_pvm ] || ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
   echo "host-setup: no usable hardware virtualization: guests run under QEMU's software CPU (TCG), slower but complete"
 fi

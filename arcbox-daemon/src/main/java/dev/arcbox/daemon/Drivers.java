@@ -9,6 +9,7 @@ import dev.arcbox.driver.firecracker.FcHost;
 import dev.arcbox.driver.qemu.Accelerator;
 import dev.arcbox.driver.qemu.QemuConfig;
 import dev.arcbox.driver.qemu.QemuDriver;
+import dev.arcbox.driver.qemu.VmmUser;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
@@ -43,7 +44,17 @@ final class Drivers {
 
     private static QemuDriver qemu(DaemonConfig config, SandboxCgroups cgroups) {
         return new QemuDriver(new QemuConfig(config.qemu().binary(), config.qemu().accel().token(),
-                config.qemu().ramDir(), Duration.ofSeconds(30)), cgroups);
+                config.qemu().ramDir(), Duration.ofSeconds(30), config.qemu().user()), cgroups);
+    }
+
+    /** Who QEMU runs as under this configuration, for {@code system info}. */
+    private static String qemuUser(DaemonConfig config) {
+        try {
+            return VmmUser.resolve(config.qemu().user()).map(u -> "as " + u.name())
+                    .orElse("as root" + ("root".equals(config.qemu().user()) ? "" : ": no user " + VmmUser.DEDICATED));
+        } catch (ArcboxException e) {
+            return e.getMessage();
+        }
     }
 
     /** Each driver id → {@code available} (with QEMU's accelerator) or why it cannot run. */
@@ -51,7 +62,7 @@ final class Drivers {
         Map<String, String> out = new TreeMap<>();
         out.put("firecracker", FcHost.unavailable(config.firecracker()).orElse(AVAILABLE));
         out.put("qemu", Files.isExecutable(config.qemu().binary())
-                ? AVAILABLE + " (" + (Accelerator.kvmUsable() ? "kvm" : "tcg") + ")"
+                ? AVAILABLE + " (" + (Accelerator.kvmUsable() ? "kvm" : "tcg") + ", " + qemuUser(config) + ")"
                 : "qemu binary " + config.qemu().binary() + " not found or not executable");
         return out;
     }

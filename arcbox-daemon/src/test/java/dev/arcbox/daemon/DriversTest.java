@@ -7,6 +7,7 @@ import dev.arcbox.core.ArcboxException;
 import dev.arcbox.core.cgroup.SandboxCgroups;
 import dev.arcbox.core.config.DaemonConfig;
 import dev.arcbox.core.config.FirecrackerConfig;
+import dev.arcbox.core.config.QemuConfig;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -38,6 +39,23 @@ class DriversTest {
                 .isInstanceOf(ArcboxException.FailedPrecondition.class)
                 .hasMessageContaining("driver = \"firecracker\" but it cannot run")
                 .hasMessageContaining("/nonexistent/firecracker");
+    }
+
+    private static DaemonConfig withQemuUser(String user) {
+        DaemonConfig c = with(DaemonConfig.Driver.QEMU);
+        QemuConfig q = new QemuConfig(c.qemu().binary(), c.qemu().accel(), c.qemu().ramDir(), user);
+        return new DaemonConfig(c.driver(), c.dataDir(), c.images(), c.firecracker(), q, c.network(), c.grpc(),
+                c.defaults(), c.limits(), c.metrics());
+    }
+
+    @Test
+    void qemuUser_isShownInStatus_andAnUnknownUserRefusesToStart() {
+        // scripts/host-setup.sh makes arcbox-vmm, so "auto" (the default) drops to it here
+        assertThat(Drivers.status(withQemuUser("auto")).get("qemu")).endsWith(", as arcbox-vmm)");
+        assertThat(Drivers.status(withQemuUser("root")).get("qemu")).endsWith(", as root)");
+        assertThatThrownBy(() -> Drivers.choose(withQemuUser("abx-no-such-user"), SandboxCgroups.none()))
+                .isInstanceOf(ArcboxException.InvalidArgument.class)
+                .hasMessage("qemu.user: no such user 'abx-no-such-user'");
     }
 
     @Test

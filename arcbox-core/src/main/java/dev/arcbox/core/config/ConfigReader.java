@@ -187,8 +187,12 @@ final class ConfigReader {
         Path binary = t.path("binary");
         QemuConfig.Accel accel = t.choice("accel", QemuConfig.Accel.values());
         Path ramDir = t.path("ram_dir");
+        String user = t.string("user");
+        if (user != null && !user.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            t.violation("user", "must be \"auto\", \"root\" or a user name, got '" + user + "'");
+        }
         t.finish();
-        return before != violations.size() ? null : new QemuConfig(binary, accel, ramDir);
+        return before != violations.size() ? null : new QemuConfig(binary, accel, ramDir, user);
     }
 
     private NetworkConfig network(TomlTable t) {

@@ -101,6 +101,7 @@ class DaemonConfigTest {
 
                 [qemu]
                 accel = "tcg"
+                user = "root"
 
                 [defaults]
                 vcpus = 2
@@ -120,7 +121,7 @@ class DaemonConfigTest {
                 Optional.empty(), Optional.empty(), false, Optional.of("2"), Optional.empty(),
                 List.of("fsize=2048", "no-file=1024")));
         assertThat(c.qemu()).isEqualTo(new QemuConfig(Path.of("/usr/bin/qemu-system-x86_64"), QemuConfig.Accel.TCG,
-                Path.of("/dev/shm/arcbox")));
+                Path.of("/dev/shm/arcbox"), "root"));
         assertThat(c.defaults().vcpus()).isEqualTo(2);
         assertThat(c.defaults().memoryMib()).isEqualTo(256);
         assertThat(c.defaults().kernel()).contains(Path.of("/srv/images/vmlinux"));
@@ -223,6 +224,7 @@ class DaemonConfigTest {
             network.bridge = ".."                      | network.bridge: must be an interface name
             # sets
             qemu.accel = "xen"                         | qemu.accel: must be one of auto, kvm, tcg, got 'xen'
+            qemu.user = "Arc Box"                      | qemu.user: must be "auto", "root" or a user name, got 'Arc Box'
             driver = "vbox"                            | driver: must be one of auto, qemu, firecracker, got 'vbox'
             firecracker.log_level = "verbose"          | firecracker.log_level: must be one of Error, Warning, Info, Debug, Trace
             # absolute paths

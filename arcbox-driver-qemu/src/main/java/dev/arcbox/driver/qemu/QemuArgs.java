@@ -18,9 +18,18 @@ import java.util.List;
  * @param memoryFile the file backing guest RAM
  * @param sharedMemory share=on (live RAM on tmpfs) or share=off (a clone's private copy-on-write map)
  * @param incoming start paused, waiting for {@code migrate-incoming}
+ * @param runAs the user QEMU drops to once it has opened its files, or null to stay root
+ * @param runWith name the user with {@code -run-with user=} (QEMU 9.1 and later) instead of {@code -runas}
  */
 record QemuArgs(
-        VmPlan plan, Accelerator accelerator, long tscKhz, Path memoryFile, boolean sharedMemory, boolean incoming) {
+        VmPlan plan, Accelerator accelerator, long tscKhz, Path memoryFile, boolean sharedMemory, boolean incoming,
+        String runAs, boolean runWith) {
+
+    /** QEMU that stays root. */
+    QemuArgs(VmPlan plan, Accelerator accelerator, long tscKhz, Path memoryFile, boolean sharedMemory,
+            boolean incoming) {
+        this(plan, accelerator, tscKhz, memoryFile, sharedMemory, incoming, null, false);
+    }
 
     static final String QMP_SOCKET = "qmp.sock";
     static final String AGENT_SOCKET = "agent.sock";
@@ -32,6 +41,12 @@ record QemuArgs(
      * privileges, use obsolete system calls or change scheduling and resource limits.
      */
     static final String SECCOMP = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny";
+    /**
+     * The filter for a QEMU that drops to another user: the filter is installed before the drop, so
+     * the drop's setuid/setgid must be allowed. After it QEMU has no capabilities and no_new_privs
+     * (the filter sets it) and cannot exec, so the kernel refuses any way back to root.
+     */
+    static final String SECCOMP_DROPPING = "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny";
 
     /** Kernel parameters that shorten a microVM boot and keep its console quiet. */
     private static final String FAST_BOOT = "console=ttyS0 reboot=k panic=-1 quiet loglevel=3 mitigations=off "
@@ -48,7 +63,10 @@ record QemuArgs(
         a.addAll(List.of("-m", plan.machine().memoryMib() + "M"));
         a.addAll(List.of("-smp", Integer.toString(plan.machine().vcpus())));
         a.addAll(List.of("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"));
-        a.addAll(List.of("-sandbox", SECCOMP));
+        a.addAll(List.of("-sandbox", runAs == null ? SECCOMP : SECCOMP_DROPPING));
+        if (runAs != null) {
+            a.addAll(runWith ? List.of("-run-with", "user=" + runAs) : List.of("-runas", runAs));
+        }
         a.addAll(List.of("-object", "memory-backend-file,id=mem,size=" + plan.machine().memoryMib() + "M,mem-path="
                 + opt(memoryFile) + ",share=" + (sharedMemory ? "on" : "off")));
         a.addAll(List.of("-chardev", "socket,id=console,path=" + opt(plan.runDir().resolve(CONSOLE_SOCKET))
@@ -80,6 +98,17 @@ record QemuArgs(
             a.addAll(List.of("-incoming", "defer"));
         }
         return List.copyOf(a);
+    }
+
+    /** Whether QEMU {@code version} (as {@code --version} prints it) names its user with {@code -run-with user=}. */
+    static boolean hasRunWithUser(String version) {
+        var m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(version.strip());
+        if (!m.find()) {
+            return false;
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major > 9 || major == 9 && minor >= 1;
     }
 
     /** QEMU option values end at a comma; a literal comma is written twice. */

@@ -16,6 +16,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class QemuDriver implements VmDriver {
     private final QemuSnapshots snapshots;
     private final long tscKhz;
     private final VmmPlacement placement;
+    private final Optional<VmmUser> runAs;
 
     public QemuDriver(QemuConfig config) {
         this(config, VmmPlacement.NONE);
@@ -51,6 +53,31 @@ public final class QemuDriver implements VmDriver {
         this.defaultAccelerator = Accelerator.parse(config.accelerator(), "qemu.accel");
         this.snapshots = new QemuSnapshots(this);
         this.tscKhz = HostCpu.tscKhz();
+        this.runAs = VmmUser.resolve(config.user());
+        System.getLogger(QemuDriver.class.getName()).log(System.Logger.Level.INFO, runAsDescription());
+    }
+
+    /** The user QEMU drops to, or empty when it runs as root. */
+    public Optional<VmmUser> runAs() {
+        return runAs;
+    }
+
+    /** Who QEMU runs as, and why, for logs and {@code system info}. */
+    public String runAsDescription() {
+        if (runAs.isPresent()) {
+            return "qemu runs as user " + runAs.get().name() + " (uid " + runAs.get().uid() + ")";
+        }
+        String setting = config.user() == null ? QemuConfig.DEFAULT_USER : config.user().strip();
+        return setting.equals("root") ? "qemu runs as root (qemu.user = \"root\")"
+                : "qemu runs as root: no user " + VmmUser.DEDICATED + " (or the daemon is not root); "
+                        + "scripts/host-setup.sh creates it";
+    }
+
+    /** The command line for {@code plan}, dropping to {@link #runAs()} when there is one. */
+    QemuArgs args(VmPlan plan, Path memoryFile, boolean sharedMemory, boolean incoming) {
+        return new QemuArgs(plan, accelerator(plan), tscKhz, memoryFile, sharedMemory, incoming,
+                runAs.map(VmmUser::name).orElse(null),
+                runAs.isPresent() && QemuArgs.hasRunWithUser(snapshots.version()));
     }
 
     @Override
@@ -108,7 +135,7 @@ public final class QemuDriver implements VmDriver {
     public RunningVm boot(VmPlan plan) {
         validate(plan);
         Path memoryFile = config.ramDir().resolve(plan.vmId() + ".ram");
-        QemuArgs args = new QemuArgs(plan, accelerator(plan), tscKhz, memoryFile, true, false);
+        QemuArgs args = args(plan, memoryFile, true, false);
         return launch(plan, args, memoryFile, true);
     }
 
@@ -130,6 +157,9 @@ public final class QemuDriver implements VmDriver {
             Files.createDirectories(runDir.getParent());
             killOrphan(plan.vmId(), runDir);
             Files.createDirectory(runDir);
+            if (runAs.isPresent()) {
+                handOver(plan, runAs.get());
+            }
             Files.createDirectories(config.ramDir());
             List<String> command = new ArrayList<>();
             command.add("setsid");
@@ -164,6 +194,25 @@ public final class QemuDriver implements VmDriver {
             }
             throw new ArcboxException.HostFailure("vm " + plan.vmId() + ": starting qemu: " + e.getMessage()
                     + (log.isEmpty() ? "" : "; qemu log: " + log), e);
+        }
+    }
+
+    /**
+     * Gives the user QEMU drops to what it opens after the drop: search permission on the run
+     * directory (to connect to the migration socket a snapshot hands it; a restore lends it the
+     * directory while {@code migrate-incoming} binds there) and the writable disks, which QEMU
+     * reopens read-write when it activates its block devices after an incoming migration.
+     * Read-only disks, the kernel and the memory file are opened before the drop and stay as they
+     * are.
+     */
+    private static void handOver(VmPlan plan, VmmUser user) throws IOException {
+        user.checkCanReach(plan.runDir().getParent());
+        user.lendSearch(plan.runDir());
+        for (var disk : plan.disks()) {
+            if (!disk.readOnly()) {
+                user.checkCanReach(disk.path().getParent());
+                user.own(disk.path(), PosixFilePermissions.fromString("rw-------"));
+            }
         }
     }
 

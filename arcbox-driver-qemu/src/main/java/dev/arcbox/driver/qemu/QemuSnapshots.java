@@ -103,11 +103,15 @@ final class QemuSnapshots {
     }
 
     /** Lets QEMU connect to a socket of ours and copies the migration stream into {@code target}. */
-    private static void streamOut(QemuVm vm, Path target) throws IOException {
+    private void streamOut(QemuVm vm, Path target) throws IOException {
         Path socket = vm.plan().runDir().resolve(MIGRATION_SOCKET);
         Files.deleteIfExists(socket);
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
+            if (driver.runAs().isPresent()) {
+                // QEMU connects after it dropped to its user: only that user may
+                driver.runAs().get().own(socket, PosixFilePermissions.fromString("rw-------"));
+            }
             CompletableFuture<Long> copied = new CompletableFuture<>();
             Thread.ofVirtual().name("migrate-out-" + vm.vmId()).start(() -> {
                 try (SocketChannel in = server.accept();
@@ -172,7 +176,7 @@ final class QemuSnapshots {
                 ? snapshot.memory().orElseThrow(() -> new ArcboxException.FailedPrecondition(
                         "snapshot " + snapshot.dir() + ": memory file missing"))
                 : driver.config().ramDir().resolve(plan.vmId() + ".ram");
-        QemuArgs args = new QemuArgs(plan, driver.accelerator(plan), HostCpu.tscKhz(), memoryFile, !rawFile, true);
+        QemuArgs args = driver.args(plan, memoryFile, !rawFile, true);
         QemuVm vm = driver.launch(plan, args, memoryFile, !rawFile);
         try {
             QmpClient qmp = vm.qmp();
@@ -180,6 +184,11 @@ final class QemuSnapshots {
                     Map.of("capability", "x-ignore-shared", "state", rawFile),
                     Map.of("capability", "events", "state", true))), QMP_DEADLINE);
             Path socket = plan.runDir().resolve(MIGRATION_SOCKET);
+            Optional<VmmUser> user = driver.runAs();
+            if (user.isPresent()) {
+                // QEMU binds the incoming socket after it dropped to its user: lend it the run dir
+                user.get().own(plan.runDir(), PosixFilePermissions.fromString("rwx------"));
+            }
             CompletableFuture<JsonNode> done = migrationEnd(qmp);
             qmp.execute("migrate-incoming", Map.of("uri", "unix:" + socket), QMP_DEADLINE);
             try (SocketChannel out = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -194,6 +203,9 @@ final class QemuSnapshots {
                 awaitMigration(vm, done);
             }
             Files.deleteIfExists(socket);
+            if (user.isPresent()) {
+                user.get().lendSearch(plan.runDir());
+            }
             // the stream carries the source's run state (paused): start the vCPUs
             vm.resume();
             return vm;

@@ -46,6 +46,32 @@ class QemuArgsTest {
     }
 
     @Test
+    void droppingToAUser_qemu72_usesRunas_andAllowsTheDropInTheFilter() {
+        QemuArgs args = new QemuArgs(PLAN, Accelerator.TCG, 2_100_000, Path.of("/dev/shm/arcbox/ab12.ram"), true, false,
+                "arcbox-vmm", QemuArgs.hasRunWithUser("7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)"));
+        assertThat(String.join(" ", args.command(Path.of("qemu")))).contains(
+                " -no-reboot -sandbox on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"
+                + " -runas arcbox-vmm -object memory-backend-file,");
+    }
+
+    @Test
+    void droppingToAUser_qemu91_usesRunWith() {
+        QemuArgs args = new QemuArgs(PLAN, Accelerator.TCG, 2_100_000, Path.of("/r.ram"), true, false,
+                "arcbox-vmm", QemuArgs.hasRunWithUser("9.1.0"));
+        List<String> command = args.command(Path.of("qemu"));
+        assertThat(command).containsSequence("-run-with", "user=arcbox-vmm").doesNotContain("-runas");
+    }
+
+    @Test
+    void runWithUser_fromVersion() {
+        assertThat(QemuArgs.hasRunWithUser("7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)")).isFalse();
+        assertThat(QemuArgs.hasRunWithUser("9.0.2")).isFalse();
+        assertThat(QemuArgs.hasRunWithUser("9.1.0")).isTrue();
+        assertThat(QemuArgs.hasRunWithUser("10.0.0 (Debian 1:10.0.0+ds-1)")).isTrue();
+        assertThat(QemuArgs.hasRunWithUser("")).isFalse();
+    }
+
+    @Test
     void kvmRestore_usesHostCpu_privateMemory_andWaitsForIncoming() {
         QemuArgs args = new QemuArgs(PLAN, Accelerator.KVM, 2_100_000, Path.of("/snap/memory"), false, true);
         List<String> command = args.command(Path.of("qemu"));
