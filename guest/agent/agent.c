@@ -138,6 +138,8 @@ static uint8_t g_payload[PROTO_MAX_PAYLOAD];
 static struct buf g_outq;
 static int g_sigfd = -1;
 static int g_shutdown;              /* SHUTDOWN acknowledged: power off after flushing the ACK */
+static int g_hostile;               /* test mode: "@hostile:<act>" executions misbehave (§8) */
+static int g_silent;                /* test mode: input is read and dropped, nothing is answered */
 
 struct buf *conn_out(void)
 {
@@ -391,6 +393,34 @@ static void reply_errno_ack(uint8_t type, uint32_t stream, int err)
     frame_end(&g_outq, m);
 }
 
+/* The hostile test mode (docs/agent-protocol.md §8): what a compromised guest could send. Only
+ * with arcbox.test_hostile=1 on the kernel command line, which arcboxd never sets by itself. */
+static void hostile_act(uint32_t stream, const char *act)
+{
+    logmsg("test mode: hostile %s", act);
+    if (!strcmp(act, "garbage")) {
+        static uint8_t junk[65536];
+        uint32_t x = 2463534242u ^ stream;
+        for (size_t i = 0; i < sizeof junk; i++) {
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+            junk[i] = (uint8_t)(x | 1); /* never 0x00: never a frame boundary */
+        }
+        buf_put(&g_outq, junk, sizeof junk);
+    } else if (!strcmp(act, "oversize")) {
+        /* 16 MiB announced: a valid first byte (0x00), a length past the 1 MiB limit */
+        const uint8_t h[9] = {0x00, 0xFF, 0xFF, 0xF0, FT_STDOUT, (uint8_t)(stream >> 24), (uint8_t)(stream >> 16),
+                              (uint8_t)(stream >> 8), (uint8_t)stream};
+        buf_put(&g_outq, h, sizeof h);
+    } else if (!strcmp(act, "midframe")) {
+        const uint8_t h[5] = {0x00, 0x00, 0x10, 0x00, FT_STDOUT}; /* 4 KiB announced, never sent */
+        buf_put(&g_outq, h, sizeof h);
+    } else if (!strcmp(act, "silent")) {
+        g_silent = 1;
+    } else {
+        conn_error(stream, EINVAL, "unknown hostile act");
+    }
+}
+
 static void on_exec_start(uint32_t stream, const uint8_t *p, uint32_t len)
 {
     if (exec_by_stream(stream) || files_owns(stream)) {
@@ -405,6 +435,11 @@ static void on_exec_start(uint32_t stream, const uint8_t *p, uint32_t len)
     int rc = req_exec(p, len, DEFAULT_PATH, &r);
     if (rc) {
         conn_error(stream, rc, rc == EPROTO ? "malformed EXEC_START" : "invalid EXEC_START");
+        return;
+    }
+    if (g_hostile && !strncmp(r.argv[0], "@hostile:", 9)) {
+        hostile_act(stream, r.argv[0] + 9);
+        exec_req_free(&r);
         return;
     }
     int err = 0;
@@ -720,6 +755,8 @@ static void conn_read(void)
                 conn_down("eof");
             return;
         }
+        if (g_silent)
+            continue; /* test mode: never answers */
         const uint8_t *q = in;
         size_t left = (size_t)n;
         uint64_t now = mono_ms();
@@ -1035,6 +1072,9 @@ int main(int argc, char **argv)
         init_load_modules();
     }
     init_parse_cmdline(&cfg);
+    g_hostile = cfg.test_hostile;
+    if (g_hostile)
+        logmsg("test mode: hostile acts enabled (arcbox.test_hostile=1)");
     if (g_is_pid1) {
         init_switch_root();
         net_boot_config(&cfg);

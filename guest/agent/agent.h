@@ -32,6 +32,7 @@ struct bootcfg {
     char ip[32];
     char gw[32];
     char dns[256];
+    int test_hostile;                    /* arcbox.test_hostile=1: the test mode of docs/agent-protocol.md §8 */
 };
 void init_early(void);                 /* mounts, console, ARCBOX_INIT */
 void init_load_modules(void);

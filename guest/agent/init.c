@@ -153,6 +153,8 @@ void init_parse_cmdline(struct bootcfg *c)
             copy_value(c->gw, sizeof c->gw, tok + 10, "arcbox.gw");
         else if (!strncmp(tok, "arcbox.dns=", 11))
             copy_value(c->dns, sizeof c->dns, tok + 11, "arcbox.dns");
+        else if (!strcmp(tok, "arcbox.test_hostile=1"))
+            c->test_hostile = 1;
     }
 }
 

@@ -121,6 +121,63 @@ class HostileGuestTest {
         }
     }
 
+    /**
+     * The agent itself turned hostile (its test mode, {@code arcbox.test_hostile=1}; see
+     * docs/agent-protocol.md §8): garbage where a frame belongs, a frame length of 4 GiB, a frame cut
+     * off mid-header, and an agent that never answers again. Only that sandbox's channel is reset
+     * (the next Run reconnects and works) or, for the silent one, only that sandbox stops answering;
+     * the neighbour answers throughout and the daemon's memory stays bounded.
+     */
+    @Test
+    void aHostileAgent_resetsOnlyItsOwnChannel() throws Exception {
+        TestRun.assumeQemuHost();
+        Path ramDir = Path.of("/dev/shm/abx-test-" + TestRun.id() + "-agent");
+        try (DaemonProcess d = new DaemonProcess("hagent-" + TestRun.id(), DaemonProcess.netns(), "", ramDir).start()) {
+            try {
+                for (String id : List.of("hostile", "calm")) {
+                    d.sandboxes().create(CreateSandboxRequest.newBuilder().setId(id).setWait(true)
+                            .setBootArgs(id.equals("hostile") ? "arcbox.test_hostile=1" : "")
+                            .setLimits(ResourceLimits.newBuilder().setVcpus(1).setMemoryMib(128))
+                            .setNetwork(NetworkSpec.newBuilder().setMode("none")).build());
+                }
+                assertThat(run(d, "hostile", "echo", "hi")).isEqualTo("hi\n");
+                long rssBefore = rssKiB(d.pid());
+                for (String act : List.of("garbage", "oversize", "midframe")) {
+                    StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                            StatusRuntimeException.class, () -> run(d, "hostile", "@hostile:" + act));
+                    assertThat(refused).as("Run of hostile act %s", act).isNotNull();
+                    System.out.printf("HostileGuestTest: hostile %s -> %s%n", act, refused.getStatus());
+                    assertThat(run(d, "calm", "echo", "calm " + act)).isEqualTo("calm " + act + "\n");
+                    org.awaitility.Awaitility.await("the hostile sandbox's channel reset after " + act)
+                            .atMost(java.time.Duration.ofMinutes(2)).pollInterval(java.time.Duration.ofSeconds(1))
+                            .ignoreExceptions()
+                            .until(() -> run(d, "hostile", "echo", "back").equals("back\n"));
+                }
+                StatusRuntimeException silent = org.assertj.core.api.Assertions.catchThrowableOfType(
+                        StatusRuntimeException.class, () -> run(d, "hostile", "@hostile:silent"));
+                assertThat(silent).as("Run against an agent that never answers").isNotNull();
+                System.out.printf("HostileGuestTest: hostile silent -> %s%n", silent.getStatus());
+                assertThat(run(d, "calm", "echo", "calm after silence")).isEqualTo("calm after silence\n");
+                long rssAfter = rssKiB(d.pid());
+                System.out.printf("HostileGuestTest: daemon RSS KiB before hostile acts %d, after %d%n", rssBefore, rssAfter);
+                assertThat(rssAfter - rssBefore).as("daemon RSS growth (KiB) under a hostile agent")
+                        .isLessThan(RSS_GROWTH_BOUND_KIB);
+                d.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId("hostile").setForce(true).build());
+                assertThat(run(d, "calm", "echo", "calm at the end")).isEqualTo("calm at the end\n");
+            } finally {
+                try {
+                    for (var s : d.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+                        d.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+                    }
+                } catch (StatusRuntimeException e) {
+                    // the daemon is down; the failure that brought us here says why
+                }
+            }
+        } finally {
+            FileTree.delete(ramDir);
+        }
+    }
+
     private static String run(DaemonProcess d, String id, String... cmd) {
         StringBuilder out = new StringBuilder();
         var it = SandboxServiceGrpc.newBlockingStub(d.channel()).withDeadlineAfter(1, TimeUnit.MINUTES)
