@@ -1,6 +1,8 @@
 package dev.arcbox.core.driver;
 
+import dev.arcbox.core.ArcboxException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,5 +36,33 @@ public record SnapshotFiles(
 
     public SnapshotFiles {
         assetHashes = Map.copyOf(assetHashes);
+    }
+
+    /**
+     * Checks that a restore plan runs on the assets and the machine shape this snapshot was taken
+     * on, which every driver needs before it loads guest memory.
+     *
+     * @throws ArcboxException.FailedPrecondition naming the mismatch
+     */
+    public void requireSameAssetsAndShape(VmPlan plan) {
+        for (String asset : List.of("kernel", "initrd", "rootfs")) {
+            String taken = assetHashes.getOrDefault(asset, "");
+            String now = plan.assetHashes().getOrDefault(asset, "");
+            if (!taken.equals(now)) {
+                throw new ArcboxException.FailedPrecondition("snapshot " + dir + ": " + asset
+                        + " hash mismatch: snapshot has " + abbrev(taken) + ", restore plan has " + abbrev(now));
+            }
+        }
+        MachinePlan a = machine;
+        MachinePlan b = plan.machine();
+        if (a.vcpus() != b.vcpus() || a.memoryMib() != b.memoryMib()) {
+            throw new ArcboxException.FailedPrecondition("snapshot " + dir + ": machine shape mismatch: "
+                    + "snapshot has " + a.vcpus() + " vcpus and " + a.memoryMib() + " MiB, restore plan has "
+                    + b.vcpus() + " vcpus and " + b.memoryMib() + " MiB");
+        }
+    }
+
+    private static String abbrev(String hash) {
+        return hash.isEmpty() ? "(none)" : hash.substring(0, Math.min(12, hash.length()));
     }
 }

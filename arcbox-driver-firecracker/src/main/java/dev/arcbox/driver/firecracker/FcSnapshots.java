@@ -1,7 +1,6 @@
 package dev.arcbox.driver.firecracker;
 
 import dev.arcbox.core.ArcboxException;
-import dev.arcbox.core.driver.MachinePlan;
 import dev.arcbox.core.driver.MemoryFormat;
 import dev.arcbox.core.driver.NicPlan;
 import dev.arcbox.core.driver.RestorePlan;
@@ -157,24 +156,6 @@ final class FcSnapshots {
             throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + " is a diff snapshot: its "
                     + "memory must be merged onto its base (snapshot-editor edit-memory rebase) before a restore");
         }
-        for (String asset : List.of("kernel", "initrd", "rootfs")) {
-            String taken = snapshot.assetHashes().getOrDefault(asset, "");
-            String now = plan.assetHashes().getOrDefault(asset, "");
-            if (!taken.equals(now)) {
-                throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + ": " + asset
-                        + " hash mismatch: snapshot has " + abbrev(taken) + ", restore plan has " + abbrev(now));
-            }
-        }
-        MachinePlan a = snapshot.machine();
-        MachinePlan b = plan.machine();
-        if (a.vcpus() != b.vcpus() || a.memoryMib() != b.memoryMib()) {
-            throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + ": machine shape mismatch: "
-                    + "snapshot has " + a.vcpus() + " vcpus and " + a.memoryMib() + " MiB, restore plan has "
-                    + b.vcpus() + " vcpus and " + b.memoryMib() + " MiB");
-        }
-    }
-
-    private static String abbrev(String hash) {
-        return hash.isEmpty() ? "(none)" : hash.substring(0, Math.min(12, hash.length()));
+        snapshot.requireSameAssetsAndShape(plan);
     }
 }

@@ -2,7 +2,6 @@ package dev.arcbox.driver.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arcbox.core.ArcboxException;
-import dev.arcbox.core.driver.MachinePlan;
 import dev.arcbox.core.driver.MemoryFormat;
 import dev.arcbox.core.driver.RestorePlan;
 import dev.arcbox.core.driver.SnapshotFiles;
@@ -228,25 +227,7 @@ final class QemuSnapshots {
             throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + " was taken with qemu "
                     + snapshot.vmmVersion() + ", this host runs " + version());
         }
-        for (String asset : List.of("kernel", "initrd", "rootfs")) {
-            String taken = snapshot.assetHashes().getOrDefault(asset, "");
-            String now = plan.assetHashes().getOrDefault(asset, "");
-            if (!taken.equals(now)) {
-                throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + ": " + asset
-                        + " hash mismatch: snapshot has " + abbrev(taken) + ", restore plan has " + abbrev(now));
-            }
-        }
-        MachinePlan a = snapshot.machine();
-        MachinePlan b = plan.machine();
-        if (a.vcpus() != b.vcpus() || a.memoryMib() != b.memoryMib()) {
-            throw new ArcboxException.FailedPrecondition("snapshot " + snapshot.dir() + ": machine shape mismatch: "
-                    + "snapshot has " + a.vcpus() + " vcpus and " + a.memoryMib() + " MiB, restore plan has "
-                    + b.vcpus() + " vcpus and " + b.memoryMib() + " MiB");
-        }
-    }
-
-    private static String abbrev(String hash) {
-        return hash.isEmpty() ? "(none)" : hash.substring(0, Math.min(12, hash.length()));
+        snapshot.requireSameAssetsAndShape(plan);
     }
 
     /** The QEMU build this host runs, as {@code --version} reports it. */
