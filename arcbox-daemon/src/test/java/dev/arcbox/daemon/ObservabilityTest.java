@@ -3,6 +3,7 @@ package dev.arcbox.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.DeleteSnapshotRequest;
@@ -198,9 +199,14 @@ class ObservabilityTest {
         Awaitility.await("marker in the followed stream").atMost(Duration.ofSeconds(60))
                 .until(() -> follower.text().contains("FOLLOW-MARK-1"));
         assertThat(follower.text()).contains("BEFORE-MARK");
-        LogChunk marked = follower.chunks.stream().filter(c -> c.getData().toStringUtf8().contains("FOLLOW-MARK-1"))
-                .findFirst().orElseThrow();
-        assertThat(marked.getOffset() + marked.getData().size()).isGreaterThan(endBefore);
+        // the console arrives a few bytes at a time: the marker may span chunks, so find it in their
+        // concatenation (contiguous from the first chunk's offset) and check its absolute offset
+        List<LogChunk> got = List.copyOf(follower.chunks);
+        String bytes = new String(ByteString.copyFrom(got.stream().map(LogChunk::getData).toList()).toByteArray(),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = bytes.indexOf("FOLLOW-MARK-1");
+        assertThat(at).isNotNegative();
+        assertThat(got.getFirst().getOffset() + at + "FOLLOW-MARK-1".length()).isGreaterThan(endBefore);
 
         daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(id).setForce(true).build());
         follower.done.get(30, TimeUnit.SECONDS);
