@@ -73,7 +73,12 @@ final class ExecCall implements StreamObserver<dev.arcbox.api.v1.ExecRequest> {
 
     @Override
     public void onCompleted() {
-        serial.last(() -> { });
+        serial.last(() -> {
+            if (current() == null) {
+                // nothing will ever run: end the call instead of leaving it open until the client's deadline
+                refuse("start: the call ended before a start or attach message");
+            }
+        });
     }
 
     private void handle(dev.arcbox.api.v1.ExecRequest m) {

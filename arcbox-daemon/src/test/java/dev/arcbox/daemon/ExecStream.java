@@ -178,6 +178,12 @@ final class ExecStream implements AutoCloseable {
         return stdout.toString(StandardCharsets.UTF_8);
     }
 
+    /** Half-closes the call: the client sends nothing more. */
+    ExecStream halfClose() {
+        requests.onCompleted();
+        return this;
+    }
+
     void cancel() {
         requests.cancel("test client goes away", null);
     }

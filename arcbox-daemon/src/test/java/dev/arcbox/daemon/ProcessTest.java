@@ -283,6 +283,7 @@ class ProcessTest {
         assertThat(refusal(s -> s.start(ExecStream.start(box)))).startsWith("cmd:");
         assertThat(refusal(s -> s.start(ExecStream.start(box, "true").setWorkingDir("tmp")))).startsWith("working_dir:");
         assertThat(refusal(s -> s.stdin("x"))).startsWith("stdin: the first message must be start or attach");
+        assertThat(refusal(ExecStream::halfClose)).startsWith("start: the call ended before a start or attach");
         assertThat(refusal(s -> s.start(ExecStream.start(box, "sleep", "5")).start(ExecStream.start(box, "true"))))
                 .startsWith("start: only the first message");
         assertThat(refusal(s -> s.start(ExecStream.start(box, "sleep", "5")).stdin("x"))).startsWith("stdin:");
