@@ -12,6 +12,7 @@ import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -26,8 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One gRPC channel to arcboxd over its Unix socket, with the Netty event loop it runs on. Owns
@@ -45,8 +44,9 @@ final class Client implements AutoCloseable {
     static final Duration WAIT_DEADLINE = Duration.ofMinutes(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
-    /** Held so that JUL keeps the level (it references loggers weakly). */
-    private static final Logger NETTY_BOOTSTRAP = quietNetty();
+    static {
+        nettyLogsToJul();
+    }
 
     private final Path socket;
     private final EventLoopGroup group;
@@ -61,6 +61,8 @@ final class Client implements AutoCloseable {
         this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .eventLoopGroup(group)
                 .channelType(EpollDomainSocketChannel.class)
+                // gRPC sets SO_KEEPALIVE on every channel; a Unix socket has none and Netty warns each connect
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .directExecutor()
                 .usePlaintext()
                 .build();
@@ -70,16 +72,9 @@ final class Client implements AutoCloseable {
         return new Client(socket);
     }
 
-    /**
-     * Routes Netty's logging to java.util.logging (no SLF4J/Logback start-up cost) and silences
-     * {@code io.netty.bootstrap}, which warns on every connection that a Unix socket has no
-     * SO_KEEPALIVE. Idempotent.
-     */
-    static Logger quietNetty() {
+    /** Routes Netty's logging to java.util.logging (no SLF4J/Logback start-up cost). Idempotent. */
+    static void nettyLogsToJul() {
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-        Logger bootstrap = Logger.getLogger("io.netty.bootstrap");
-        bootstrap.setLevel(Level.SEVERE);
-        return bootstrap;
     }
 
     Path socket() {

@@ -95,7 +95,7 @@ final class FakeDaemon implements AutoCloseable {
     private final Server server;
 
     private FakeDaemon(Path socket) throws IOException {
-        Client.quietNetty();
+        Client.nettyLogsToJul();
         this.socket = socket;
         this.server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
