@@ -57,9 +57,11 @@ public final class Snapshots {
     private static final Duration AGENT_DEADLINE = Duration.ofSeconds(60);
 
     private final SandboxService sandboxes;
+    private final SnapshotQuota quota;
 
     Snapshots(SandboxService sandboxes) {
         this.sandboxes = sandboxes;
+        this.quota = new SnapshotQuota(sandboxes.config().limits().snapshotQuotaBytes(), () -> usage()[1]);
     }
 
     private Path dir() {
@@ -82,8 +84,14 @@ public final class Snapshots {
             throw new ArcboxException.FailedPrecondition("sandbox '" + sandboxId + "' has no running vm");
         }
         l.lastActivity = sandboxes.clock().instant();
-        SnapshotQuota.check(sandboxes.config().limits().snapshotQuotaBytes(), usage()[1],
-                SnapshotQuota.bound(SpecJson.read(row.specJson()), sandboxes.planner().dirOf(row.uid())), sandboxId);
+        try (SnapshotQuota.Reservation _ = quota.reserve(
+                SnapshotQuota.bound(SpecJson.read(row.specJson()), sandboxes.planner().dirOf(row.uid())), sandboxId)) {
+            return checkpoint(sandboxId, name, labels, stop, row, l);
+        }
+    }
+
+    private SnapshotView checkpoint(String sandboxId, String name, Map<String, String> labels, boolean stop,
+            SandboxRow row, Live l) {
         String id = "snap-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
         String shown = name == null || name.isBlank() ? id : name;
         Path staging = dir().resolve(".staging-" + id);
