@@ -44,6 +44,8 @@ public final class FcDriver implements VmDriver {
     static final String VSOCK_SOCKET = "v.sock";
     static final String LOG_FIFO = "log.fifo";
     static final String METRICS_FIFO = "metrics.fifo";
+    /** Firecracker's standard output, where the serial console goes: in the host's run directory, never in a jail. */
+    static final String CONSOLE_FIFO = "console.fifo";
     /** The agent's AF_VSOCK port in the guest (docs/agent-protocol.md). */
     static final int AGENT_VSOCK_PORT = 1024;
     private static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(5);

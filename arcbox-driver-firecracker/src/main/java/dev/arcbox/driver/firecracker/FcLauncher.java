@@ -72,12 +72,16 @@ final class FcLauncher {
         for (DiskPlan disk : plan.disks()) {
             drives.put(disk.id(), layout.place(disk.path(), "drives/" + FcBootSequence.driveId(disk), !disk.readOnly()));
         }
-        Path console = plan.features().serialOut().orElse(plan.consoleLog());
-        if (!Files.exists(console)) {
-            Files.createDirectories(console.getParent());
-            Files.createFile(console);
+        // without serial_out the console goes to Firecracker's standard output: the console FIFO
+        String serial = null;
+        if (plan.features().serialOut().isPresent()) {
+            Path console = plan.features().serialOut().get();
+            if (!Files.exists(console)) {
+                Files.createDirectories(console.getParent());
+                Files.createFile(console);
+            }
+            serial = layout instanceof FcJail ? layout.place(console, "console.log", true) : console.toString();
         }
-        String serial = layout instanceof FcJail ? layout.place(console, "console.log", true) : console.toString();
         return new FcFiles(kernel, initrd, drives, layout.runFile(FcDriver.VSOCK_SOCKET),
                 layout.runFile(FcDriver.LOG_FIFO), layout.runFile(FcDriver.METRICS_FIFO), serial);
     }
@@ -96,7 +100,8 @@ final class FcLauncher {
             layout.prepare();
             FcJail jail = layout instanceof FcJail j ? j : null;
             pipes = FcPipes.open(plan.vmId(), layout.hostPath(layout.runFile(FcDriver.LOG_FIFO)),
-                    layout.hostPath(layout.runFile(FcDriver.METRICS_FIFO)), runDir.resolve(LOG_FILE), jail);
+                    layout.hostPath(layout.runFile(FcDriver.METRICS_FIFO)), runDir.resolve(FcDriver.CONSOLE_FIFO),
+                    runDir.resolve(LOG_FILE), jail);
             List<FcCall> calls = setup.stage(layout);
             String seccomp = seccompFilter(layout);
             List<String> command = new ArrayList<>();
@@ -105,25 +110,25 @@ final class FcLauncher {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(layout instanceof FcJail ? runDir.toFile() : layout.workDir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.resolve(OUT_FILE).toFile()))
-                    .redirectErrorStream(true);
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.resolve(FcDriver.CONSOLE_FIFO).toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(runDir.resolve(OUT_FILE).toFile()));
             builder.environment().keySet().retainAll(Set.of("PATH", "LANG"));
             child = builder.start();
-            ProcessIdentity process = identify(plan, layout, child);
+            ProcessIdentity process = identify(plan, layout, child, pipes);
             pidfd = PidFd.open(process);
             if (pidfd == null) {
-                throw exitedEarly(plan, child, "at once");
+                throw exitedEarly(plan, child, pipes, "at once");
             }
             Files.writeString(runDir.resolve(PID_FILE), Long.toString(process.pid()));
             FcApiClient api = driver.api(plan.vmId(), layout.apiSocket());
-            InstanceInfo info = awaitSocket(plan, api, child, pidfd.onExit());
+            InstanceInfo info = awaitSocket(plan, api, child, pipes, pidfd.onExit());
             for (FcCall call : calls) {
                 call.send(api);
             }
             return new FcVm(driver, plan, layout, process, pidfd, child, api, pipes, info.vmmVersion());
         } catch (IOException | RuntimeException e) {
-            String out = FileTree.tail(runDir.resolve(OUT_FILE), TAIL);
             abort(child, pidfd);
+            String out = output(runDir, pipes);
             if (pipes != null) {
                 pipes.close();
             }
@@ -152,10 +157,10 @@ final class FcLauncher {
      * The Firecracker process: the child itself (setsid and the jailer exec in place), except with
      * a new PID namespace, where the jailer's parent exits and the pid is in the jail's pid file.
      */
-    private ProcessIdentity identify(VmPlan plan, FcLayout layout, Process child) throws IOException {
+    private ProcessIdentity identify(VmPlan plan, FcLayout layout, Process child, FcPipes pipes) throws IOException {
         boolean forks = driver.config().jailer().map(j -> j.newPidNs()).orElse(false);
         if (!forks) {
-            return ProcessIdentity.of(child.pid()).orElseThrow(() -> exitedEarly(plan, child, "at once"));
+            return ProcessIdentity.of(child.pid()).orElseThrow(() -> exitedEarly(plan, child, pipes, "at once"));
         }
         Path pidFile = layout.hostPath("/" + PID_FILE);
         long end = System.nanoTime() + driver.socketTimeout().toNanos();
@@ -164,11 +169,11 @@ final class FcLauncher {
                 String text = Files.readString(pidFile, StandardCharsets.UTF_8).strip();
                 if (!text.isEmpty()) {
                     return ProcessIdentity.of(Long.parseLong(text))
-                            .orElseThrow(() -> exitedEarly(plan, child, "after the jailer forked it"));
+                            .orElseThrow(() -> exitedEarly(plan, child, pipes, "after the jailer forked it"));
                 }
             }
             if (!child.isAlive() && child.exitValue() != 0) {
-                throw exitedEarly(plan, child, "before writing its pid file");
+                throw exitedEarly(plan, child, pipes, "before writing its pid file");
             }
             pause(child.onExit().thenApply(p -> null));
         }
@@ -177,13 +182,14 @@ final class FcLauncher {
     }
 
     /** Polls for the API socket until it answers, the process exits, or the socket timeout passes. */
-    private InstanceInfo awaitSocket(VmPlan plan, FcApiClient api, Process child, CompletableFuture<Void> exit) {
+    private InstanceInfo awaitSocket(VmPlan plan, FcApiClient api, Process child, FcPipes pipes,
+            CompletableFuture<Void> exit) {
         Duration timeout = driver.socketTimeout();
         long end = System.nanoTime() + timeout.toNanos();
         String last = "socket file absent";
         while (System.nanoTime() < end) {
             if (exit.isDone()) {
-                throw exitedEarly(plan, child, "before its API socket appeared");
+                throw exitedEarly(plan, child, pipes, "before its API socket appeared");
             }
             if (Files.exists(api.socket())) {
                 try {
@@ -209,7 +215,14 @@ final class FcLauncher {
         }
     }
 
-    private ArcboxException exitedEarly(VmPlan plan, Process child, String when) {
+    /** Firecracker's standard error and the standard output nobody read (it logs there until its logger is set up). */
+    private static String output(Path runDir, FcPipes pipes) {
+        String err = FileTree.tail(runDir.resolve(OUT_FILE), TAIL);
+        String out = pipes == null ? "" : pipes.unreadConsole(TAIL);
+        return (out + (out.isEmpty() || err.isEmpty() ? "" : "\n") + err).strip();
+    }
+
+    private ArcboxException exitedEarly(VmPlan plan, Process child, FcPipes pipes, String when) {
         String status;
         try {
             status = child.onExit().get(5, TimeUnit.SECONDS).exitValue() + "";
@@ -219,7 +232,7 @@ final class FcLauncher {
         } catch (ExecutionException | TimeoutException e) {
             status = "unknown";
         }
-        String out = FileTree.tail(plan.runDir().resolve(OUT_FILE), TAIL);
+        String out = output(plan.runDir(), pipes);
         String log = FileTree.tail(plan.runDir().resolve(LOG_FILE), TAIL);
         return new ArcboxException.HostFailure("vm " + plan.vmId() + ": firecracker exited with status " + status
                 + " " + when + "; output: " + (out.isEmpty() ? "(none)" : out)
@@ -284,8 +297,8 @@ final class FcLauncher {
         FcApiClient api = driver.api(plan.vmId(), layout.apiSocket());
         InstanceInfo info = api.get("/", InstanceInfo.class);
         FcPipes pipes = FcPipes.open(plan.vmId(), layout.hostPath(layout.runFile(FcDriver.LOG_FIFO)),
-                layout.hostPath(layout.runFile(FcDriver.METRICS_FIFO)), plan.runDir().resolve(LOG_FILE),
-                layout instanceof FcJail j ? j : null);
+                layout.hostPath(layout.runFile(FcDriver.METRICS_FIFO)), plan.runDir().resolve(FcDriver.CONSOLE_FIFO),
+                plan.runDir().resolve(LOG_FILE), layout instanceof FcJail j ? j : null);
         return new FcVm(driver, plan, layout, process, pidfd, null, api, pipes, info.vmmVersion());
     }
 }

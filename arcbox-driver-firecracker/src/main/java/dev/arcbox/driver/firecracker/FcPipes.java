@@ -7,8 +7,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * half dropped when it grows past it), each metrics line (a JSON object) replaces the latest
  * counters. The driver opens each FIFO read-write, so the open never blocks and Firecracker's
  * non-blocking open for writing always finds a reader. Closed when the VM is gone.
+ *
+ * <p>A third FIFO is Firecracker's standard output, where the guest's serial console goes (on a
+ * cold boot without {@code serial_out_path}, and always after a snapshot load, which takes no
+ * {@code /serial}). It is not drained here: {@link #console()} hands it to the daemon's console
+ * drain, which keeps it in the sandbox's capped console log — so a guest writing its console
+ * without end cannot fill the host's disk. While nobody reads, the pipe fills and Firecracker
+ * (whose standard output is non-blocking) drops console bytes; it never stalls the guest.
  */
 final class FcPipes implements AutoCloseable {
 
@@ -35,37 +44,45 @@ final class FcPipes implements AutoCloseable {
     private final String vmId;
     private final FileChannel logIn;
     private final FileChannel metricsIn;
+    private final FileChannel consoleIn;
+    private final Path consoleFifo;
     private final Path logFile;
     private final AtomicReference<Map<String, Long>> latest = new AtomicReference<>(Map.of());
     private final AtomicLong metricLines = new AtomicLong();
 
-    private FcPipes(String vmId, FileChannel logIn, FileChannel metricsIn, Path logFile) {
+    private FcPipes(String vmId, FileChannel logIn, FileChannel metricsIn, FileChannel consoleIn, Path consoleFifo,
+            Path logFile) {
         this.vmId = vmId;
         this.logIn = logIn;
         this.metricsIn = metricsIn;
+        this.consoleIn = consoleIn;
+        this.consoleFifo = consoleFifo;
         this.logFile = logFile;
     }
 
     /**
-     * Creates the FIFOs when missing (owned by {@code owner} when jailed), opens them and starts
-     * the drains.
+     * Creates the FIFOs when missing (logger and metrics owned by {@code owner} when jailed;
+     * the console FIFO stays root's: Firecracker inherits it as its standard output, it never
+     * opens it), opens them and starts the drains.
      */
-    static FcPipes open(String vmId, Path logFifo, Path metricsFifo, Path logFile, FcJail owner) {
+    static FcPipes open(String vmId, Path logFifo, Path metricsFifo, Path consoleFifo, Path logFile, FcJail owner) {
         try {
             mkfifo(logFifo);
             mkfifo(metricsFifo);
+            mkfifo(consoleFifo);
             if (owner != null) {
                 owner.own(logFifo);
                 owner.own(metricsFifo);
             }
             FileChannel log = FileChannel.open(logFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileChannel metrics = FileChannel.open(metricsFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FcPipes pipes = new FcPipes(vmId, log, metrics, logFile);
+            FileChannel console = FileChannel.open(consoleFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FcPipes pipes = new FcPipes(vmId, log, metrics, console, consoleFifo, logFile);
             Thread.ofPlatform().daemon().name("fc-log-" + vmId).start(pipes::drainLog);
             Thread.ofPlatform().daemon().name("fc-metrics-" + vmId).start(pipes::drainMetrics);
             return pipes;
         } catch (IOException e) {
-            throw new ArcboxException.HostFailure("vm " + vmId + ": opening firecracker's log and metrics fifos: "
+            throw new ArcboxException.HostFailure("vm " + vmId + ": opening firecracker's log, metrics and console fifos: "
                     + e.getMessage(), e);
         }
     }
@@ -176,9 +193,91 @@ final class FcPipes implements AutoCloseable {
         return logFile;
     }
 
+    /**
+     * Firecracker's standard output (the serial console) for one reader at a time. Closing the view
+     * leaves the FIFO open, so a reader that goes away loses only what it did not read; reads end
+     * with an {@link IOException} once the VM is gone.
+     */
+    ReadableByteChannel console() {
+        return new ReadableByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return consoleIn.read(dst);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return consoleIn.isOpen();
+            }
+
+            @Override
+            public void close() {
+                // the FIFO belongs to the VM, not to one reader
+            }
+        };
+    }
+
+    /**
+     * What Firecracker wrote to its standard output and nobody read yet, its last {@code max}
+     * bytes: for the error of a start that failed (Firecracker logs there until its logger is set
+     * up). Writes an end mark into the FIFO (this end also writes) and reads up to it, so it never
+     * waits for Firecracker; call it only while no console reader runs. Output a live Firecracker
+     * writes after the mark may be read with it and is dropped.
+     */
+    String unreadConsole(int max) {
+        byte[] mark = ("\n" + vmId + ":end-of-unread-console:" + System.nanoTime() + "\n").getBytes(StandardCharsets.UTF_8);
+        Thread writer = Thread.ofVirtual().name("fc-console-mark-" + vmId).start(() -> {
+            try {
+                // a descriptor of its own: a FileChannel's reads and writes share one lock, and the read below blocks
+                try (FileChannel out = FileChannel.open(consoleFifo, StandardOpenOption.WRITE)) {
+                    out.write(ByteBuffer.wrap(mark)); // waits while the pipe is full, until the reader below makes room
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "vm " + vmId + ": marking the console's end: " + e.getMessage());
+            }
+        });
+        java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        try {
+            while (consoleIn.read(buf.clear()) > 0) {
+                seen.write(buf.array(), 0, buf.position());
+                if (indexOf(seen, mark) >= 0) {
+                    break;
+                }
+                if (seen.size() > 2 * (max + mark.length)) { // keep the tail, and any part of the mark in it
+                    byte[] keep = java.util.Arrays.copyOfRange(seen.toByteArray(), seen.size() - max - mark.length,
+                            seen.size());
+                    seen.reset();
+                    seen.write(keep, 0, keep.length);
+                }
+            }
+            writer.join();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "vm " + vmId + ": reading the console: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        byte[] all = seen.toByteArray();
+        int end = indexOf(seen, mark);
+        end = end < 0 ? all.length : end;
+        String text = new String(all, 0, end, StandardCharsets.UTF_8).strip();
+        return text.length() <= max ? text : text.substring(text.length() - max);
+    }
+
+    /** Where {@code mark} starts in what was read, or -1. */
+    private static int indexOf(java.io.ByteArrayOutputStream seen, byte[] mark) {
+        byte[] all = seen.toByteArray();
+        for (int i = 0; i + mark.length <= all.length; i++) {
+            if (java.util.Arrays.equals(all, i, i + mark.length, mark, 0, mark.length)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     @Override
     public void close() {
-        for (FileChannel ch : new FileChannel[] {logIn, metricsIn}) {
+        for (FileChannel ch : new FileChannel[] {logIn, metricsIn, consoleIn}) {
             try {
                 ch.close();
             } catch (IOException e) {

@@ -22,11 +22,13 @@ import dev.arcbox.driver.firecracker.api.InstanceInfo;
 import dev.arcbox.driver.firecracker.api.MemoryHotplugSizeUpdate;
 import dev.arcbox.driver.firecracker.api.VmState;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +98,15 @@ public final class FcVm implements RunningVm {
         } catch (ArcboxException e) {
             LOG.log(System.Logger.Level.WARNING, "vm " + plan.vmId() + ": cleaning up after exit: " + e.getMessage());
         }
+    }
+
+    /** Firecracker's standard output, where the serial console goes unless the spec set {@code serial_out}. */
+    @Override
+    public Optional<ReadableByteChannel> openConsole() {
+        if (exit.isDone()) {
+            throw new ArcboxException.Unavailable("vm " + plan.vmId() + ": firecracker is not running", null);
+        }
+        return Optional.of(pipes.console());
     }
 
     @Override

@@ -69,6 +69,7 @@ final class FakeFirecracker implements AutoCloseable {
     private final Map<String, Path> resolvedDrives = new LinkedHashMap<>();
     private final FakeVsock vsock = new FakeVsock();
     private String state = "Not started";
+    private java.io.PrintStream stdout;
     private boolean loggerSet;
     private boolean metricsSet;
     private boolean loaded;
@@ -100,6 +101,30 @@ final class FakeFirecracker implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /**
+     * Where the guest's serial console goes without {@code /serial}: Firecracker's standard output
+     * (the process-level fake passes {@code System.out}); in-process fakes print nothing.
+     */
+    void stdout(java.io.PrintStream out) {
+        this.stdout = out;
+    }
+
+    /** A line the guest writes to its serial console: to serial_out_path when set, else to standard output. */
+    private void guestConsole(String line) {
+        JsonNode serial = config.get("serial");
+        try {
+            if (serial != null) {
+                Files.writeString(resolve(serial.path("serial_out_path").asText()), line + "\n",
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            } else if (stdout != null) {
+                stdout.println(line);
+                stdout.flush();
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Every request as {@code METHOD path body}. */
@@ -469,6 +494,7 @@ final class FakeFirecracker implements AutoCloseable {
                 require(config.containsKey("boot-source"), "Cannot start microvm without kernel configuration.");
                 state = "Running";
                 vsock.guestListens(true);
+                guestConsole("fake guest: booted");
             }
             case "FlushMetrics" -> {
                 require(metricsSet, "The metrics system is not initialized.");
@@ -539,6 +565,7 @@ final class FakeFirecracker implements AutoCloseable {
         saved.properties().forEach(e -> config.put(e.getKey(), e.getValue()));
         loaded = true;
         state = p.resumeVm() != null && p.resumeVm() ? "Running" : "Paused";
+        guestConsole("fake guest: restored from a snapshot");
         vsock.guestListens(true);
         return null;
     }

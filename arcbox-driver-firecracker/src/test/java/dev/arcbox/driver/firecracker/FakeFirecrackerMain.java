@@ -48,6 +48,7 @@ public final class FakeFirecrackerMain {
         Path sock = jail && socket.startsWith("/") ? cwd.resolve(socket.substring(1)) : cwd.resolve(socket);
         System.out.println("fake firecracker: serving " + sock + " args " + String.join(" ", args));
         FakeFirecracker fc = new FakeFirecracker(sock, cwd);
+        fc.stdout(System.out);
         System.out.println("fake firecracker: state " + fc.state());
         new CountDownLatch(1).await();
     }

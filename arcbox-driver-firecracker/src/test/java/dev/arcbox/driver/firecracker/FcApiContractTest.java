@@ -64,7 +64,7 @@ class FcApiContractTest {
     /** Makes the FIFOs the fake writes to; the driver's own drains are tested elsewhere. */
     private FcPipes pipes(Path root) {
         FcPipes pipes = FcPipes.open("t1", root.resolve(FcDriver.LOG_FIFO), root.resolve(FcDriver.METRICS_FIFO),
-                root.resolve("fc.log"), null);
+                root.resolve(FcDriver.CONSOLE_FIFO), root.resolve("fc.log"), null);
         opened.add(pipes);
         return pipes;
     }

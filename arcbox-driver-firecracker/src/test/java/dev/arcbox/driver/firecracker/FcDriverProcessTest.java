@@ -19,6 +19,7 @@ import dev.arcbox.core.spec.MemoryHotplugSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +82,21 @@ class FcDriverProcessTest {
         }
     }
 
+    /** The console from now until a line containing {@code needle} (bounded by the test's timeout). */
+    private static String consoleUntil(FcVm vm, String needle) throws Exception {
+        ReadableByteChannel console = vm.openConsole().orElseThrow();
+        StringBuilder text = new StringBuilder();
+        ByteBuffer buf = ByteBuffer.allocate(256);
+        while (!text.toString().contains(needle)) {
+            if (console.read(buf.clear()) < 0) {
+                break;
+            }
+            text.append(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+        }
+        console.close();
+        return text.toString();
+    }
+
     private static JsonNode drives(FcVm vm) {
         return vm.api().getTree("/test");
     }
@@ -94,6 +110,9 @@ class FcDriverProcessTest {
         FcVm vm = track((FcVm) driver.boot(plan));
         assertThat(vm.state()).isEqualTo("Running");
         assertThat(vm.vmmVersion()).isEqualTo("1.16.0");
+        // the serial console comes through openConsole (for the daemon's capped log), not into a file of the driver's
+        assertThat(consoleUntil(vm, "fake guest: booted")).contains("fake guest: booted");
+        assertThat(plan.consoleLog()).doesNotExist();
         assertThat(echo(vm, "ping")).isEqualTo("ping");
         assertThat(Path.of(drives(vm).path("abx_rw").asText())).isEqualTo(plan.disks().get(1).path().toRealPath());
 
@@ -124,6 +143,7 @@ class FcDriverProcessTest {
         VmPlan clonePlan = FcTestFiles.plan(tmp, "d2", FcTestFiles.everyFeature());
         FcVm clone = track((FcVm) driver.restore(new RestorePlan(clonePlan, files)));
         assertThat(clone.state()).isEqualTo("Running");
+        assertThat(consoleUntil(clone, "fake guest: restored from a snapshot")).doesNotContain("fake guest: booted");
         assertThat(Path.of(drives(clone).path("abx_rw").asText())).isEqualTo(clonePlan.disks().get(1).path().toRealPath());
         assertThat(clone.api().getTree("/mmds").path("arcbox").path("sandbox").asText()).isEqualTo("every-field");
         assertThat(echo(clone, "clone")).isEqualTo("clone");
@@ -187,13 +207,15 @@ class FcDriverProcessTest {
 
     @Test
     void aProcessThatExitsEarly_givesItsStatusAndOutput() throws Exception {
-        Path binary = FcTestFiles.script(tmp.resolve("firecracker"), "echo 'Error: cannot open /dev/kvm' >&2; exit 3");
+        Path binary = FcTestFiles.script(tmp.resolve("firecracker"),
+                "echo 'Error: cannot open /dev/kvm'; echo 'on standard error' >&2; exit 3");
         FcDriver driver = new FcDriver(FcTestFiles.config(binary, Optional.empty(), 30));
         VmPlan plan = FcTestFiles.plan(tmp, "e1", VmFeatures.NONE);
         assertThatThrownBy(() -> driver.boot(plan))
                 .isInstanceOf(ArcboxException.HostFailure.class)
                 .hasMessageContaining("firecracker exited with status 3")
-                .hasMessageContaining("cannot open /dev/kvm");
+                .hasMessageContaining("cannot open /dev/kvm")
+                .hasMessageContaining("on standard error");
         assertThat(plan.runDir()).doesNotExist();
     }
 
