@@ -36,9 +36,10 @@ final class Drivers {
                 fcProblem.ifPresent(why -> {
                     throw new ArcboxException.FailedPrecondition("driver = \"firecracker\" but it cannot run: " + why);
                 });
-                yield new FcDriver(config.firecracker());
+                yield new FcDriver(config.firecracker(), FcDriver.API_TIMEOUT, cgroups);
             }
-            case AUTO -> fcProblem.isEmpty() ? new FcDriver(config.firecracker()) : qemu(config, cgroups);
+            case AUTO -> fcProblem.isEmpty() ? new FcDriver(config.firecracker(), FcDriver.API_TIMEOUT, cgroups)
+                    : qemu(config, cgroups);
         };
     }
 

@@ -12,6 +12,7 @@ import dev.arcbox.core.driver.VmDriver;
 import dev.arcbox.core.driver.VmFeatures;
 import dev.arcbox.core.driver.VmPlan;
 import dev.arcbox.core.driver.VmRecord;
+import dev.arcbox.core.driver.VmmPlacement;
 import dev.arcbox.core.proc.PidFd;
 import dev.arcbox.core.proc.ProcessIdentity;
 import dev.arcbox.driver.firecracker.api.FcApiClient;
@@ -39,6 +40,8 @@ import java.util.regex.Pattern;
  */
 public final class FcDriver implements VmDriver {
 
+    /** The bound on each API call by default. */
+    public static final Duration API_TIMEOUT = Duration.ofSeconds(10);
     static final String ID = "firecracker";
     static final String API_SOCKET = "api.sock";
     static final String VSOCK_SOCKET = "v.sock";
@@ -55,15 +58,27 @@ public final class FcDriver implements VmDriver {
     private final Duration apiTimeout;
     private final FcLauncher launcher;
     private final FcSnapshots snapshots;
+    private final VmmPlacement placement;
 
-    /** A driver with a 10 s bound on each API call. */
+    /** A driver with {@link #API_TIMEOUT} on each API call. */
     public FcDriver(FirecrackerConfig config) {
-        this(config, Duration.ofSeconds(10));
+        this(config, API_TIMEOUT);
     }
 
     public FcDriver(FirecrackerConfig config, Duration apiTimeout) {
+        this(config, apiTimeout, VmmPlacement.NONE);
+    }
+
+    /**
+     * A driver whose Firecracker processes (through the jailer too, which execs Firecracker in place
+     * or forks it into a new PID namespace, both inheriting the cgroup) are put in place by
+     * {@code placement} — the sandbox's cgroups — before they run. Jailer cgroup options the
+     * configuration sets then move Firecracker on into the jailer's own group.
+     */
+    public FcDriver(FirecrackerConfig config, Duration apiTimeout, VmmPlacement placement) {
         this.config = config;
         this.apiTimeout = apiTimeout;
+        this.placement = placement;
         this.launcher = new FcLauncher(this);
         this.snapshots = new FcSnapshots(this);
     }
@@ -92,6 +107,10 @@ public final class FcDriver implements VmDriver {
 
     FirecrackerConfig config() {
         return config;
+    }
+
+    VmmPlacement placement() {
+        return placement;
     }
 
     boolean jailed() {

@@ -107,7 +107,7 @@ final class FcLauncher {
             List<String> command = new ArrayList<>();
             command.add("setsid");
             command.addAll(FcCommand.command(driver.config(), plan.vmId(), layout, seccomp));
-            ProcessBuilder builder = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(driver.placement().wrap(plan.vmId(), command))
                     .directory(layout instanceof FcJail ? runDir.toFile() : layout.workDir().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(runDir.resolve(FcDriver.CONSOLE_FIFO).toFile()))

@@ -15,6 +15,7 @@ import dev.arcbox.core.driver.SnapshotManifest;
 import dev.arcbox.core.driver.StopResult;
 import dev.arcbox.core.driver.VmFeatures;
 import dev.arcbox.core.driver.VmPlan;
+import dev.arcbox.core.driver.VmmPlacement;
 import dev.arcbox.core.spec.MemoryHotplugSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -203,6 +204,23 @@ class FcDriverProcessTest {
         }
         assertThat(Files.readAllBytes(plan.kernel())).isEqualTo(kernelBefore);
         assertThat(SnapshotManifest.read(snap)).isEqualTo(files);
+    }
+
+    @Test
+    void theVmmPlacement_wrapsTheCommand_andFirecrackerKeepsThePidItPlaced() throws Exception {
+        Path placed = tmp.resolve("placed.pid");
+        // what SandboxCgroups does with cgroup.procs, into a file: the shell writes its pid, then execs in place
+        VmmPlacement recordPid = (vmId, command) -> {
+            List<String> wrapped = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                    placed.toString()));
+            wrapped.addAll(command);
+            return wrapped;
+        };
+        FcDriver driver = new FcDriver(FcTestFiles.config(FcTestFiles.fakeFirecracker(tmp), Optional.empty(), 90),
+                FcDriver.API_TIMEOUT, recordPid);
+        FcVm vm = track((FcVm) driver.boot(FcTestFiles.plan(tmp, "p1", VmFeatures.NONE)));
+        assertThat(Long.parseLong(Files.readString(placed).strip())).isEqualTo(vm.pid());
+        vm.stop(Duration.ofSeconds(3));
     }
 
     @Test
