@@ -2,43 +2,66 @@ package dev.arcbox.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.arcbox.api.v1.BalloonSpec;
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.DriveSpec;
 import dev.arcbox.api.v1.EgressSpec;
+import dev.arcbox.api.v1.ExecAttach;
+import dev.arcbox.api.v1.ExecRequest;
+import dev.arcbox.api.v1.ExecStart;
+import dev.arcbox.api.v1.FilesServiceGrpc;
 import dev.arcbox.api.v1.HealthRequest;
 import dev.arcbox.api.v1.InfoRequest;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.InspectSnapshotRequest;
+import dev.arcbox.api.v1.ListDirRequest;
+import dev.arcbox.api.v1.ListExecutionsRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.ListSnapshotsRequest;
+import dev.arcbox.api.v1.LogsRequest;
+import dev.arcbox.api.v1.MakeDirRequest;
 import dev.arcbox.api.v1.MemoryHotplugSpec;
 import dev.arcbox.api.v1.MmdsSpec;
 import dev.arcbox.api.v1.Mount;
 import dev.arcbox.api.v1.NetworkSpec;
 import dev.arcbox.api.v1.PauseSandboxRequest;
 import dev.arcbox.api.v1.PortForward;
+import dev.arcbox.api.v1.ProcessServiceGrpc;
+import dev.arcbox.api.v1.PruneSnapshotsRequest;
 import dev.arcbox.api.v1.RateLimit;
+import dev.arcbox.api.v1.ReadFileRequest;
+import dev.arcbox.api.v1.RemoveFileRequest;
 import dev.arcbox.api.v1.RemoveSandboxRequest;
+import dev.arcbox.api.v1.RenameRequest;
 import dev.arcbox.api.v1.ResourceLimits;
 import dev.arcbox.api.v1.RestoreRequest;
 import dev.arcbox.api.v1.ResumeSandboxRequest;
 import dev.arcbox.api.v1.RunRequest;
 import dev.arcbox.api.v1.SandboxEventsRequest;
 import dev.arcbox.api.v1.SandboxServiceGrpc;
+import dev.arcbox.api.v1.SignalExecutionRequest;
 import dev.arcbox.api.v1.SnapshotServiceGrpc;
 import dev.arcbox.api.v1.StartSandboxRequest;
+import dev.arcbox.api.v1.StatRequest;
 import dev.arcbox.api.v1.StopSandboxRequest;
 import dev.arcbox.api.v1.SystemServiceGrpc;
 import dev.arcbox.api.v1.TokenBucket;
 import dev.arcbox.api.v1.UpdateSandboxRequest;
 import dev.arcbox.api.v1.VsockSpec;
+import dev.arcbox.api.v1.WaitExecutionRequest;
+import dev.arcbox.api.v1.WindowSize;
+import dev.arcbox.api.v1.WriteFileHeader;
+import dev.arcbox.api.v1.WriteFileRequest;
 import dev.arcbox.core.fs.FileTree;
 import dev.arcbox.core.testing.TestRun;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -51,11 +74,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -65,7 +90,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * API fuzzing against a real daemon: seeded random and mutated requests to every RPC of
- * SandboxService, SnapshotService and SystemService. Each answer must be OK or a documented code
+ * SandboxService, SnapshotService, SystemService, ProcessService and FilesService (the test checks
+ * the table against the services' descriptors, so a new RPC cannot be forgotten). Each answer must
+ * be OK or a documented code
  * (docs/api.md §5) — never INTERNAL or UNKNOWN — and a refused request must change nothing (the
  * sandboxes, their states and labels, and the snapshots are compared before and after). The seed
  * is printed; rerun one with {@code -Darcbox.fuzz.seed=N}.
@@ -87,8 +114,23 @@ class ApiFuzzTest {
      * Codes documented for one RPC beyond {@link #DOCUMENTED}: those that carry the guest's own
      * answer (docs/api.md §5) — running "." or "/" in the guest is EACCES there.
      */
-    private static final Map<String, Set<Status.Code>> DOCUMENTED_FOR = Map.of(
-            "SandboxService/Run", EnumSet.of(Status.Code.PERMISSION_DENIED));
+    private static final Map<String, Set<Status.Code>> DOCUMENTED_FOR = guestCodes("SandboxService/Run",
+            "ProcessService/Exec", "ProcessService/ListExecutions", "ProcessService/Wait", "ProcessService/Signal",
+            "FilesService/WriteFile", "FilesService/ReadFile", "FilesService/Stat", "FilesService/ListDir",
+            "FilesService/MakeDir", "FilesService/Remove", "FilesService/Rename");
+
+    /** The services whose every method the table must fuzz. */
+    private static final List<ServiceDescriptor> SERVICES = List.of(SandboxServiceGrpc.getServiceDescriptor(),
+            SnapshotServiceGrpc.getServiceDescriptor(), SystemServiceGrpc.getServiceDescriptor(),
+            ProcessServiceGrpc.getServiceDescriptor(), FilesServiceGrpc.getServiceDescriptor());
+
+    private static Map<String, Set<Status.Code>> guestCodes(String... rpcs) {
+        Map<String, Set<Status.Code>> codes = new TreeMap<>();
+        for (String rpc : rpcs) {
+            codes.put(rpc, EnumSet.of(Status.Code.PERMISSION_DENIED));
+        }
+        return codes;
+    }
 
     private final long seed = Long.getLong("arcbox.fuzz.seed", new SecureRandom().nextLong());
     private final int requests = Integer.getInteger("arcbox.fuzz.requests", 10_000);
@@ -216,7 +258,194 @@ class ApiFuzzTest {
                 new Rpc("SystemService/Info", false, false, in -> SystemServiceGrpc.newBlockingStub(daemon.channel())
                         .withDeadlineAfter(1, TimeUnit.MINUTES).info(InfoRequest.getDefaultInstance())),
                 new Rpc("SystemService/Health", false, false, in -> SystemServiceGrpc.newBlockingStub(daemon.channel())
-                        .withDeadlineAfter(1, TimeUnit.MINUTES).health(HealthRequest.getDefaultInstance())));
+                        .withDeadlineAfter(1, TimeUnit.MINUTES).health(HealthRequest.getDefaultInstance())),
+                new Rpc("SandboxService/Logs", false, true, in -> drain(SandboxServiceGrpc.newBlockingStub(daemon.channel())
+                        .withDeadlineAfter(300, TimeUnit.MILLISECONDS).logs(LogsRequest.newBuilder().setId(in.id())
+                                .setFollow(in.chance(50)).setTailBytes(in.chance(50) ? 0 : in.int64()).build()))),
+                new Rpc("SnapshotService/Prune", true, false, in -> {
+                    var b = PruneSnapshotsRequest.newBuilder().setOlderThanSeconds(in.chance(50) ? 0 : in.int64())
+                            .putAllLabels(in.labels()).setDryRun(in.chance(50));
+                    if (!b.getDryRun()) {
+                        b.putLabels("fz-prune", "x"); // the golden snapshot has no labels: never pruned
+                    }
+                    snapshots().prune(b.build());
+                }),
+                new Rpc("ProcessService/Exec", false, false, this::exec),
+                new Rpc("ProcessService/ListExecutions", false, false, in -> processes().listExecutions(
+                        ListExecutionsRequest.newBuilder().setSandboxId(guestId(in)).build())),
+                // a wait on a running execution ends at our own deadline
+                new Rpc("ProcessService/Wait", false, true, in -> ProcessServiceGrpc.newBlockingStub(daemon.channel())
+                        .withDeadlineAfter(3, TimeUnit.SECONDS).wait(WaitExecutionRequest.newBuilder()
+                                .setSandboxId(guestId(in)).setExecutionId(executionId(in)).build())),
+                new Rpc("ProcessService/Signal", false, false, in -> processes().signal(SignalExecutionRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setExecutionId(executionId(in)).setSignal(in.int32()).build())),
+                new Rpc("FilesService/WriteFile", false, false, this::writeFile),
+                new Rpc("FilesService/ReadFile", false, true, in -> drain(FilesServiceGrpc.newBlockingStub(daemon.channel())
+                        .withDeadlineAfter(5, TimeUnit.SECONDS).readFile(ReadFileRequest.newBuilder().setSandboxId(guestId(in))
+                                .setPath(readPath(in)).setOffset(in.chance(70) ? 0 : in.int64())
+                                .setLength(in.chance(50) ? 0 : in.int64()).build()))),
+                new Rpc("FilesService/Stat", false, false, in -> files().stat(StatRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setPath(readPath(in)).build())),
+                new Rpc("FilesService/ListDir", false, false, in -> files().listDir(ListDirRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setPath(readPath(in)).build())),
+                new Rpc("FilesService/MakeDir", false, false, in -> files().makeDir(MakeDirRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setPath(writePath(in)).setMode(in.chance(50) ? 0 : in.int32())
+                        .setParents(in.chance(50)).setOwner(in.chance(70) ? "" : in.string()).build())),
+                new Rpc("FilesService/Remove", false, false, in -> files().remove(RemoveFileRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setPath(writePath(in)).setRecursive(in.chance(50)).build())),
+                new Rpc("FilesService/Rename", false, false, in -> files().rename(RenameRequest.newBuilder()
+                        .setSandboxId(guestId(in)).setFrom(writePath(in)).setTo(writePath(in)).setOverwrite(in.chance(50))
+                        .build())));
+    }
+
+    private ProcessServiceGrpc.ProcessServiceBlockingStub processes() {
+        return ProcessServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(1, TimeUnit.MINUTES);
+    }
+
+    private FilesServiceGrpc.FilesServiceBlockingStub files() {
+        return FilesServiceGrpc.newBlockingStub(daemon.channel()).withDeadlineAfter(1, TimeUnit.MINUTES);
+    }
+
+    /** For a call into a guest: mostly the running base sandbox, so most calls get past the id and reach the agent. */
+    private String guestId(FuzzInput in) {
+        return in.chance(60) ? base : in.id();
+    }
+
+    /** A command that exists in the guest and ends by itself. */
+    private static List<String> command(FuzzInput in) {
+        return switch (in.random().nextInt(4)) {
+            case 0 -> List.of("true");
+            case 1 -> List.of("echo", in.string());
+            case 2 -> List.of("sh", "-c", "exit 3");
+            default -> List.of("sleep", "1");
+        };
+    }
+
+    /** Mostly the small ids the guest agent hands out (so some name a real execution), else any number. */
+    private static int executionId(FuzzInput in) {
+        return in.chance(60) ? 1 + in.random().nextInt(20) : in.int32();
+    }
+
+    private static final List<String> REAL_PATHS = List.of("/", "/etc", "/etc/passwd", "/tmp", "/tmp/fz", "/bin/sh",
+            "/tmp/fz/a", "/tmp/fz/d");
+
+    /** Any path, hostile ones included: read-only calls cannot harm the guest. */
+    private static String readPath(FuzzInput in) {
+        int dice = in.random().nextInt(100);
+        return dice < 30 ? REAL_PATHS.get(in.random().nextInt(REAL_PATHS.size()))
+                : dice < 55 ? "/tmp/fz/" + in.string() : in.string();
+    }
+
+    /**
+     * A path for a call that changes the guest's files: inside /tmp/fz and without "..", so the
+     * fuzzer never removes or overwrites what the base sandbox needs to keep answering; relative
+     * ones stay (they must be refused).
+     */
+    private static String writePath(FuzzInput in) {
+        if (in.chance(50)) { // a few names, so writes, renames and removes meet each other's files
+            return "/tmp/fz/" + List.of("a", "b", "d", "d/e", "d/e/f").get(in.random().nextInt(5));
+        }
+        String path = in.string().replace("..", "__");
+        if (path.startsWith("/")) {
+            return "/tmp/fz" + path;
+        }
+        return in.chance(85) ? "/tmp/fz/" + path : path;
+    }
+
+    /** A bidirectional Exec: zero to three random messages (start, attach, stdin, EOF, resize, signal), then half-close. */
+    private void exec(FuzzInput in) {
+        List<ExecRequest> messages = new ArrayList<>();
+        int n = in.chance(5) ? 0 : 1 + in.random().nextInt(3);
+        for (int i = 0; i < n; i++) {
+            messages.add(i == 0 && in.chance(90) ? firstExecMessage(in) : execMessage(in));
+        }
+        send(messages, ProcessServiceGrpc.newStub(daemon.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)::exec);
+    }
+
+    private ExecRequest firstExecMessage(FuzzInput in) {
+        if (in.chance(20)) {
+            return ExecRequest.newBuilder().setAttach(ExecAttach.newBuilder().setSandboxId(guestId(in))
+                    .setExecutionId(executionId(in)).setStdoutOffset(in.chance(70) ? 0 : in.int64())
+                    .setStderrOffset(in.chance(70) ? 0 : in.int64())).build();
+        }
+        var start = ExecStart.newBuilder().setSandboxId(guestId(in))
+                .addAllCmd(in.chance(40) ? command(in) : in.strings(3)).putAllEnv(in.labels())
+                .setWorkingDir(in.chance(70) ? "" : in.string()).setUser(in.chance(70) ? "" : in.string())
+                .setTty(in.chance(20)).setStdin(in.chance(30)).setTimeoutSeconds(in.chance(50) ? 5 : in.int32())
+                .setKillOnDisconnect(in.chance(50));
+        if (in.chance(20)) {
+            start.setWindow(WindowSize.newBuilder().setRows(in.int32()).setCols(in.int32()));
+        }
+        return ExecRequest.newBuilder().setStart(start).build();
+    }
+
+    private ExecRequest execMessage(FuzzInput in) {
+        var b = ExecRequest.newBuilder();
+        switch (in.random().nextInt(6)) {
+            case 0 -> b.setStdin(ByteString.copyFromUtf8(in.string()));
+            case 1 -> b.setStdinEof(in.chance(90));
+            case 2 -> b.setResize(WindowSize.newBuilder().setRows(in.int32()).setCols(in.int32()));
+            case 3 -> b.setSignal(in.int32());
+            case 4 -> b.setStart(ExecStart.newBuilder().setSandboxId(in.id()).addCmd("true"));
+            default -> { } // a message that carries nothing
+        }
+        return b.build();
+    }
+
+    /** A client-streamed WriteFile: a header (mostly first), a few chunks (one sometimes over the 1 MiB limit), then half-close. */
+    private void writeFile(FuzzInput in) {
+        List<WriteFileRequest> messages = new ArrayList<>();
+        if (in.chance(90)) {
+            messages.add(WriteFileRequest.newBuilder().setHeader(WriteFileHeader.newBuilder().setSandboxId(guestId(in))
+                    .setPath(writePath(in)).setMode(in.chance(50) ? 0 : in.int32())
+                    .setOwner(in.chance(70) ? "" : in.string()).setMakeParents(in.chance(50))
+                    .setExclusive(in.chance(30)).setAppend(in.chance(30))).build());
+        }
+        int chunks = in.random().nextInt(3);
+        for (int i = 0; i < chunks; i++) {
+            int size = in.chance(3) ? (1 << 20) + 1 : in.random().nextInt(4096);
+            messages.add(WriteFileRequest.newBuilder().setData(ByteString.copyFrom(new byte[size])).build());
+        }
+        if (in.chance(5)) {
+            messages.add(WriteFileRequest.newBuilder().setHeader(WriteFileHeader.newBuilder().setSandboxId(base)
+                    .setPath("/tmp/fz/second-header")).build());
+        }
+        send(messages, FilesServiceGrpc.newStub(daemon.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)::writeFile);
+    }
+
+    /**
+     * Sends {@code messages} on a client-streaming call, half-closes, and waits for its end; a
+     * status other than OK is thrown as the blocking stubs do.
+     */
+    private static <Q, R> void send(List<Q> messages, Function<StreamObserver<R>, StreamObserver<Q>> call) {
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        StreamObserver<Q> requests = call.apply(ending(end));
+        messages.forEach(requests::onNext);
+        requests.onCompleted();
+        Status status = end.join();
+        if (!status.isOk()) {
+            throw status.asRuntimeException();
+        }
+    }
+
+    /** A response observer that completes {@code end} with the call's status. */
+    private static <T> StreamObserver<T> ending(CompletableFuture<Status> end) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                // the answers' content is not under test here
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                end.complete(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                end.complete(Status.OK);
+            }
+        };
     }
 
     /** One of {@code ids}, or a random string; never the base sandbox or the golden snapshot (destructive RPCs leave them alone). */
@@ -338,6 +567,17 @@ class ApiFuzzTest {
         assertThat(seen.values().stream().mapToInt(m -> m.values().stream().mapToInt(Integer::intValue).sum()).sum())
                 .isEqualTo(requests);
         assertThat(seen.keySet()).as("every RPC of the table was fuzzed").hasSize(table.size());
+    }
+
+    @Test
+    void theTable_coversEveryMethodOfEveryService() {
+        Set<String> served = new java.util.TreeSet<>();
+        for (ServiceDescriptor service : SERVICES) {
+            for (MethodDescriptor<?, ?> method : service.getMethods()) {
+                served.add(method.getFullMethodName().substring(method.getFullMethodName().lastIndexOf('.') + 1));
+            }
+        }
+        assertThat(rpcs().stream().map(Rpc::name).toList()).containsExactlyInAnyOrderElementsOf(served);
     }
 
     /** The observable state: every sandbox with its state and labels, every snapshot with its labels. */
