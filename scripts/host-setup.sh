@@ -19,7 +19,7 @@ fi
 # Debian packages: QEMU (the VMM here), guest image tools, agent toolchain, networking.
 packages=(qemu-system-x86 qemu-utils busybox-static musl-tools gcc libc6-dev make e2fsprogs cpio kmod
           lz4 xz-utils binutils util-linux coreutils iproute2 nftables procps socat ca-certificates curl unzip
-          tmux)
+          tmux openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
