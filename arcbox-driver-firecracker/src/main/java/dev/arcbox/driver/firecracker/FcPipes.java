@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.Pipe;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,10 +32,14 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>A third FIFO is Firecracker's standard output, where the guest's serial console goes (on a
  * cold boot without {@code serial_out_path}, and always after a snapshot load, which takes no
- * {@code /serial}). It is not drained here: {@link #console()} hands it to the daemon's console
- * drain, which keeps it in the sandbox's capped console log — so a guest writing its console
- * without end cannot fill the host's disk. While nobody reads, the pipe fills and Firecracker
- * (whose standard output is non-blocking) drops console bytes; it never stalls the guest.
+ * {@code /serial}). A platform thread moves it into an in-process pipe, and {@link #console()}
+ * hands that pipe's readable end to the daemon's console drain, which keeps it in the sandbox's
+ * capped console log — so a guest writing its console without end cannot fill the host's disk.
+ * (The drain runs on a virtual thread; a blocking read of the FIFO itself would hold a carrier
+ * thread for the VM's whole life, and a few hundred VMs would starve the daemon's virtual threads.
+ * The pipe's end is selectable, so a virtual thread waits on it without a carrier.) While nobody
+ * reads, the pipes fill and Firecracker (whose standard output is non-blocking) drops console
+ * bytes; it never stalls the guest.
  */
 final class FcPipes implements AutoCloseable {
 
@@ -45,17 +50,19 @@ final class FcPipes implements AutoCloseable {
     private final FileChannel logIn;
     private final FileChannel metricsIn;
     private final FileChannel consoleIn;
+    private final Pipe console;
     private final Path consoleFifo;
     private final Path logFile;
     private final AtomicReference<Map<String, Long>> latest = new AtomicReference<>(Map.of());
     private final AtomicLong metricLines = new AtomicLong();
 
-    private FcPipes(String vmId, FileChannel logIn, FileChannel metricsIn, FileChannel consoleIn, Path consoleFifo,
-            Path logFile) {
+    private FcPipes(String vmId, FileChannel logIn, FileChannel metricsIn, FileChannel consoleIn, Pipe console,
+            Path consoleFifo, Path logFile) {
         this.vmId = vmId;
         this.logIn = logIn;
         this.metricsIn = metricsIn;
         this.consoleIn = consoleIn;
+        this.console = console;
         this.consoleFifo = consoleFifo;
         this.logFile = logFile;
     }
@@ -77,9 +84,10 @@ final class FcPipes implements AutoCloseable {
             FileChannel log = FileChannel.open(logFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileChannel metrics = FileChannel.open(metricsFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
             FileChannel console = FileChannel.open(consoleFifo, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FcPipes pipes = new FcPipes(vmId, log, metrics, console, consoleFifo, logFile);
+            FcPipes pipes = new FcPipes(vmId, log, metrics, console, Pipe.open(), consoleFifo, logFile);
             Thread.ofPlatform().daemon().name("fc-log-" + vmId).start(pipes::drainLog);
             Thread.ofPlatform().daemon().name("fc-metrics-" + vmId).start(pipes::drainMetrics);
+            Thread.ofPlatform().daemon().name("fc-console-" + vmId).start(pipes::pumpConsole);
             return pipes;
         } catch (IOException e) {
             throw new ArcboxException.HostFailure("vm " + vmId + ": opening firecracker's log, metrics and console fifos: "
@@ -130,6 +138,21 @@ final class FcPipes implements AutoCloseable {
     private void keepNewerHalf() throws IOException {
         byte[] all = Files.readAllBytes(logFile);
         Files.write(logFile, java.util.Arrays.copyOfRange(all, all.length / 2, all.length));
+    }
+
+    /** FIFO to pipe, until the FIFO closes; then the pipe's end, so its reader sees the end of the stream. */
+    private void pumpConsole() {
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        try (Pipe.SinkChannel out = console.sink()) {
+            while (consoleIn.read(buf.clear()) > 0) {
+                buf.flip();
+                while (buf.hasRemaining()) {
+                    out.write(buf); // waits while the daemon's reader is behind: the FIFO fills, Firecracker drops
+                }
+            }
+        } catch (IOException e) {
+            stopped("console", e);
+        }
     }
 
     private void drainMetrics() {
@@ -195,19 +218,20 @@ final class FcPipes implements AutoCloseable {
 
     /**
      * Firecracker's standard output (the serial console) for one reader at a time. Closing the view
-     * leaves the FIFO open, so a reader that goes away loses only what it did not read; reads end
-     * with an {@link IOException} once the VM is gone.
+     * leaves the stream open, so a reader that goes away loses only what it did not read; reads end
+     * (end of stream, or an {@link IOException}) once the VM is gone.
      */
     ReadableByteChannel console() {
+        Pipe.SourceChannel in = console.source();
         return new ReadableByteChannel() {
             @Override
             public int read(ByteBuffer dst) throws IOException {
-                return consoleIn.read(dst);
+                return in.read(dst);
             }
 
             @Override
             public boolean isOpen() {
-                return consoleIn.isOpen();
+                return in.isOpen();
             }
 
             @Override
@@ -239,7 +263,7 @@ final class FcPipes implements AutoCloseable {
         java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
         ByteBuffer buf = ByteBuffer.allocate(8192);
         try {
-            while (consoleIn.read(buf.clear()) > 0) {
+            while (console.source().read(buf.clear()) > 0) {
                 seen.write(buf.array(), 0, buf.position());
                 if (indexOf(seen, mark) >= 0) {
                     break;
@@ -277,7 +301,8 @@ final class FcPipes implements AutoCloseable {
 
     @Override
     public void close() {
-        for (FileChannel ch : new FileChannel[] {logIn, metricsIn, consoleIn}) {
+        for (java.nio.channels.Channel ch : new java.nio.channels.Channel[] {logIn, metricsIn, consoleIn,
+                console.source()}) {
             try {
                 ch.close();
             } catch (IOException e) {
