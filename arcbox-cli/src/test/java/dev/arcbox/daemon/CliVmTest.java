@@ -3,9 +3,7 @@ package dev.arcbox.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arcbox.api.v1.CreateSandboxRequest;
-import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.NetworkSpec;
-import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.ResourceLimits;
 import dev.arcbox.api.v1.RunOutput;
 import dev.arcbox.api.v1.RunRequest;
@@ -66,9 +64,7 @@ class CliVmTest {
     @AfterAll
     void cleanUp() {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
+            daemon.removeAllSandboxes();
             daemon.close();
         }
         if (work != null) {

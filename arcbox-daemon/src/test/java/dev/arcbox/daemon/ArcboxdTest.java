@@ -60,9 +60,7 @@ class ArcboxdTest {
     @AfterAll
     void stopDaemon() throws Exception {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
+            daemon.removeAllSandboxes();
             daemon.close();
             if (Files.exists(daemon.dataDir.resolve("sandboxes"))) {
                 try (var left = Files.list(daemon.dataDir.resolve("sandboxes"))) {

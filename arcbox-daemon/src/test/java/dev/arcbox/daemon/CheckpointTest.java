@@ -68,12 +68,8 @@ class CheckpointTest {
     @AfterAll
     void cleanUp() {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
-            for (var s : snapshots().list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
-                snapshots().delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(s.getId()).build());
-            }
+            daemon.removeAllSandboxes();
+            daemon.deleteAllSnapshots();
             daemon.close();
         }
     }

@@ -1,7 +1,12 @@
 package dev.arcbox.daemon;
 
+import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.HealthRequest;
+import dev.arcbox.api.v1.ListSandboxesRequest;
+import dev.arcbox.api.v1.ListSnapshotsRequest;
+import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.SandboxServiceGrpc;
+import dev.arcbox.api.v1.SnapshotServiceGrpc;
 import dev.arcbox.api.v1.SystemServiceGrpc;
 import dev.arcbox.core.fs.FileTree;
 import dev.arcbox.core.testing.TestRun;
@@ -191,6 +196,21 @@ final class DaemonProcess implements AutoCloseable {
 
     SandboxServiceGrpc.SandboxServiceBlockingStub sandboxes() {
         return SandboxServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+    }
+
+    /** Force-removes every sandbox of this daemon (a test class's clean-up). */
+    void removeAllSandboxes() {
+        for (var s : sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
+            sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
+        }
+    }
+
+    /** Deletes every snapshot of this daemon (after {@link #removeAllSandboxes}: none is in use then). */
+    void deleteAllSnapshots() {
+        var snapshots = SnapshotServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.MINUTES);
+        for (var s : snapshots.list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
+            snapshots.delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(s.getId()).build());
+        }
     }
 
     boolean alive() {

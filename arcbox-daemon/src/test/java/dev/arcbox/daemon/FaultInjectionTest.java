@@ -128,12 +128,8 @@ class FaultInjectionTest {
                 Files.writeString(crashFile, "");
                 daemon.start();
             }
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
-            for (var s : snapshots().list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
-                snapshots().delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(s.getId()).build());
-            }
+            daemon.removeAllSandboxes();
+            daemon.deleteAllSnapshots();
             assertNoOrphans();
         } finally {
             daemon.close();

@@ -7,13 +7,11 @@ import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.FileInfo;
 import dev.arcbox.api.v1.FilesServiceGrpc;
 import dev.arcbox.api.v1.ListDirRequest;
-import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.MakeDirRequest;
 import dev.arcbox.api.v1.NetworkSpec;
 import dev.arcbox.api.v1.ReadFileRequest;
 import dev.arcbox.api.v1.ReadFileResponse;
 import dev.arcbox.api.v1.RemoveFileRequest;
-import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.RenameRequest;
 import dev.arcbox.api.v1.ResourceLimits;
 import dev.arcbox.api.v1.StatRequest;
@@ -66,9 +64,7 @@ class FilesTest {
     @AfterAll
     void cleanUp() {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
+            daemon.removeAllSandboxes();
             daemon.close();
         }
     }

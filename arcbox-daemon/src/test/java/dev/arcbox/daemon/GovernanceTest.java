@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CreateSandboxRequest;
-import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.InfoRequest;
 import dev.arcbox.api.v1.InspectSandboxRequest;
 import dev.arcbox.api.v1.ListSandboxesRequest;
@@ -75,12 +74,8 @@ class GovernanceTest {
         if (daemon == null) {
             return;
         }
-        for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-            daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-        }
-        for (var s : snapshots().list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
-            snapshots().delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(s.getId()).build());
-        }
+        daemon.removeAllSandboxes();
+        daemon.deleteAllSnapshots();
         daemon.close();
         if (originGroups != null) {
             for (Path group : originGroups) {

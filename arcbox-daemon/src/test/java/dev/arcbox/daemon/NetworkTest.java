@@ -78,9 +78,7 @@ class NetworkTest {
     void stop() throws Exception {
         try {
             if (daemon != null) {
-                for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                    daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-                }
+                daemon.removeAllSandboxes();
                 assertThat(links()).as("TAPs left").noneMatch(l -> l.startsWith("abx"));
                 daemon.close();
             }

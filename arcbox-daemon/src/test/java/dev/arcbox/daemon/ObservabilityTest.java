@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.arcbox.api.v1.CheckpointRequest;
 import dev.arcbox.api.v1.CreateSandboxRequest;
-import dev.arcbox.api.v1.DeleteSnapshotRequest;
 import dev.arcbox.api.v1.InfoRequest;
 import dev.arcbox.api.v1.InspectSandboxRequest;
-import dev.arcbox.api.v1.ListSandboxesRequest;
-import dev.arcbox.api.v1.ListSnapshotsRequest;
 import dev.arcbox.api.v1.LogChunk;
 import dev.arcbox.api.v1.LogsRequest;
 import dev.arcbox.api.v1.NetworkSpec;
@@ -84,12 +81,8 @@ class ObservabilityTest {
     @AfterAll
     void cleanUp() {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
-            for (var s : snapshots().list(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
-                snapshots().delete(DeleteSnapshotRequest.newBuilder().setSnapshotId(s.getId()).build());
-            }
+            daemon.removeAllSandboxes();
+            daemon.deleteAllSnapshots();
             daemon.close();
         }
     }

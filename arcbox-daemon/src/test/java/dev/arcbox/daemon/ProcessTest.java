@@ -7,10 +7,8 @@ import dev.arcbox.api.v1.CreateSandboxRequest;
 import dev.arcbox.api.v1.ExecExit;
 import dev.arcbox.api.v1.ExecutionInfo;
 import dev.arcbox.api.v1.ListExecutionsRequest;
-import dev.arcbox.api.v1.ListSandboxesRequest;
 import dev.arcbox.api.v1.NetworkSpec;
 import dev.arcbox.api.v1.ProcessServiceGrpc;
-import dev.arcbox.api.v1.RemoveSandboxRequest;
 import dev.arcbox.api.v1.ResourceLimits;
 import dev.arcbox.api.v1.SignalExecutionRequest;
 import dev.arcbox.api.v1.WaitExecutionRequest;
@@ -55,9 +53,7 @@ class ProcessTest {
     @AfterAll
     void cleanUp() {
         if (daemon != null) {
-            for (var s : daemon.sandboxes().list(ListSandboxesRequest.getDefaultInstance()).getSandboxesList()) {
-                daemon.sandboxes().remove(RemoveSandboxRequest.newBuilder().setId(s.getId()).setForce(true).build());
-            }
+            daemon.removeAllSandboxes();
             daemon.close();
         }
     }
